@@ -1,0 +1,130 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one reader of `process.env`. Every variable is parsed here with zod, with
+ * defaults that work on an empty machine. A bad value stops start-up with a
+ * message that names the variable (see README "Configuration").
+ */
+
+const url = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+const milliseconds = (fallback: number) => z.coerce.number().int().min(100).max(600_000).default(fallback);
+const booleanFlag = z
+  .enum(["0", "1", "true", "false", "yes", "no", ""])
+  .optional()
+  .transform((value) => value === "1" || value === "true" || value === "yes");
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  APP_URL: url.optional(),
+  QUIRE_DATA_DIR: z.string().min(1).default("./data"),
+  SESSION_SECRET: optionalString.pipe(
+    z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 48`)").optional(),
+  ),
+
+  CHUTES_API_URL: url.default("https://api.chutes.ai"),
+  CHUTES_IDP_URL: url.optional(),
+  CHUTES_LLM_URL: url.default("https://llm.chutes.ai/v1"),
+  CHUTES_EMBED_URL: url.default("https://chutes-baai-bge-m3.chutes.ai/v1"),
+  OPENROUTER_API_URL: url.default("https://openrouter.ai/api/v1"),
+
+  CHUTES_DEFAULT_MODEL: z.string().min(1).default("deepseek-ai/DeepSeek-V3.2-TEE"),
+  OPENROUTER_DEFAULT_MODEL: z.string().min(1).default("deepseek/deepseek-chat-v3.1"),
+  CHUTES_EMBED_MODEL: z.string().min(1).default("BAAI/bge-m3"),
+  OPENROUTER_EMBED_MODEL: z.string().min(1).default("baai/bge-m3"),
+
+  CHUTES_OAUTH_CLIENT_ID: optionalString,
+  CHUTES_OAUTH_CLIENT_SECRET: optionalString,
+  CHUTES_OAUTH_SCOPES: z.string().min(1).default("openid profile chutes:invoke"),
+  /** Lets OAuth talk to an http:// IDP. Unsafe; for the local fake IDP in tests only. */
+  QUIRE_UNSAFE_ALLOW_HTTP_IDP: booleanFlag,
+
+  QUIRE_DOCS_DIR: z.string().min(1).default("./docs"),
+  QUIRE_DOCS_BASE_URL: url.optional(),
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  CHUTES_API_KEY: optionalString,
+  OPENROUTER_API_KEY: optionalString,
+
+  QUIRE_FIRST_TOKEN_TIMEOUT_MS: milliseconds(60_000),
+  QUIRE_IDLE_TIMEOUT_MS: milliseconds(30_000),
+  QUIRE_VALIDATION_TIMEOUT_MS: milliseconds(5_000),
+  QUIRE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1000).default(100),
+  QUIRE_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(1_000_000).default(32_000),
+});
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+export type Env = Omit<ParsedEnv, "APP_URL" | "CHUTES_IDP_URL" | "SESSION_SECRET"> & {
+  APP_URL: string;
+  CHUTES_IDP_URL: string;
+  SESSION_SECRET: string;
+  /** True when the Chutes OAuth client is configured. */
+  oauthEnabled: boolean;
+  /** Absolute path of QUIRE_DATA_DIR. */
+  dataDir: string;
+};
+
+export class EnvError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses an environment record. Throws EnvError naming each bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`),
+    );
+  }
+  const parsed = result.data;
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.QUIRE_DATA_DIR);
+  return {
+    ...parsed,
+    APP_URL: parsed.APP_URL ?? `http://localhost:${parsed.PORT}`,
+    CHUTES_IDP_URL: parsed.CHUTES_IDP_URL ?? parsed.CHUTES_API_URL,
+    SESSION_SECRET: parsed.SESSION_SECRET ?? loadOrCreateSessionSecret(dataDir),
+    oauthEnabled: parsed.CHUTES_OAUTH_CLIENT_ID !== undefined,
+    dataDir,
+  };
+}
+
+/**
+ * A generated secret, persisted with mode 0600 so that sessions survive restarts.
+ * Several instances behind a load balancer must share SESSION_SECRET instead.
+ */
+function loadOrCreateSessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, "session-secret");
+  if (existsSync(file)) {
+    const stored = readFileSync(file, "utf8").trim();
+    if (stored.length >= 32) return stored;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString("base64url");
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+let cached: Env | undefined;
+
+/** The parsed environment, read once per process. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Forgets the parsed environment so that tests can change process.env. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

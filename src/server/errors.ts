@@ -1,0 +1,106 @@
+import type { ErrorCode, ErrorPayload, LimitSource, ProviderId } from "@/src/shared/errors";
+
+export type ErrorCategory = "user" | "upstream" | "system";
+
+const statusByCode: Record<ErrorCode, number> = {
+  bad_request: 400,
+  invalid_format: 400,
+  invalid_credential: 401,
+  missing_credential: 401,
+  credits_exhausted: 402,
+  forbidden: 403,
+  cross_origin: 403,
+  not_found: 404,
+  model_not_found: 404,
+  rate_limited: 429,
+  upstream_error: 502,
+  provider_unavailable: 503,
+  timeout: 504,
+  internal_error: 500,
+};
+
+const categoryByCode: Record<ErrorCode, ErrorCategory> = {
+  bad_request: "user",
+  invalid_format: "user",
+  invalid_credential: "user",
+  missing_credential: "user",
+  credits_exhausted: "user",
+  forbidden: "user",
+  cross_origin: "user",
+  not_found: "user",
+  model_not_found: "user",
+  rate_limited: "upstream",
+  upstream_error: "upstream",
+  provider_unavailable: "upstream",
+  timeout: "upstream",
+  internal_error: "system",
+};
+
+export interface AppErrorOptions {
+  status?: number;
+  provider?: ProviderId;
+  retryAfter?: number;
+  topUpUrl?: string;
+  limitSource?: LimitSource;
+  cause?: unknown;
+}
+
+/**
+ * The one error type of the server. Upstream failures are classified into an
+ * AppError once, and converted to a response once, at the edge. The message is
+ * always safe to show a user: it never contains a secret or a raw upstream body.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly category: ErrorCategory;
+  readonly provider?: ProviderId;
+  readonly retryAfter?: number;
+  readonly topUpUrl?: string;
+  readonly limitSource?: LimitSource;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.status = options.status ?? statusByCode[code];
+    this.category = categoryByCode[code];
+    this.provider = options.provider;
+    this.retryAfter = options.retryAfter;
+    this.topUpUrl = options.topUpUrl;
+    this.limitSource = options.limitSource;
+  }
+
+  /** 429 and 5xx-class failures may succeed when tried again. */
+  get retryable(): boolean {
+    return this.code === "rate_limited" || this.code === "provider_unavailable" || this.code === "timeout";
+  }
+
+  toPayload(): ErrorPayload {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.provider && { provider: this.provider }),
+      ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
+      ...(this.topUpUrl && { topUpUrl: this.topUpUrl }),
+      ...(this.limitSource && { limitSource: this.limitSource }),
+    };
+  }
+
+  toResponse(headers?: HeadersInit): Response {
+    const responseHeaders = new Headers(headers);
+    if (this.retryAfter !== undefined) responseHeaders.set("Retry-After", String(Math.ceil(this.retryAfter)));
+    responseHeaders.set("Cache-Control", "no-store");
+    return Response.json({ error: this.toPayload() }, { status: this.status, headers: responseHeaders });
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Any thrown value as an AppError; unknown failures become a generic internal error. */
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  return new AppError("internal_error", "Something went wrong on our side. Please try again.", { cause: error });
+}

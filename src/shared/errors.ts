@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+/**
+ * Stable error codes of Quire's HTTP API. The client maps each code to a message
+ * and an action (top up, re-enter the key, retry); scripts may switch on them.
+ */
+export const errorCodes = [
+  "bad_request",
+  "invalid_format",
+  "invalid_credential",
+  "missing_credential",
+  "credits_exhausted",
+  "forbidden",
+  "model_not_found",
+  "rate_limited",
+  "provider_unavailable",
+  "timeout",
+  "upstream_error",
+  "not_found",
+  "cross_origin",
+  "internal_error",
+] as const;
+
+export const errorCodeSchema = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+
+export const providerIdSchema = z.enum(["chutes", "openrouter"]);
+export type ProviderId = z.infer<typeof providerIdSchema>;
+
+/** Which limit a 402 hit (OpenRouter's `metadata.limit_source`, or the Chutes balance). */
+export const limitSourceSchema = z.enum(["account_credits", "key_limit", "in_flight_budget", "balance"]);
+export type LimitSource = z.infer<typeof limitSourceSchema>;
+
+export const errorPayloadSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  provider: providerIdSchema.optional(),
+  retryAfter: z.number().nonnegative().optional(),
+  topUpUrl: z.string().optional(),
+  limitSource: limitSourceSchema.optional(),
+});
+export type ErrorPayload = z.infer<typeof errorPayloadSchema>;
+
+/** The body of every non-2xx JSON response: `{ error: { code, message, … } }`. */
+export const errorResponseSchema = z.object({ error: errorPayloadSchema });
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+
+/**
+ * Mid-stream errors travel as the UI message stream's `error` part, whose
+ * `errorText` is this payload as JSON. Plain text from elsewhere is tolerated.
+ */
+export function parseStreamErrorText(errorText: string): ErrorPayload {
+  try {
+    const parsed = errorPayloadSchema.safeParse(JSON.parse(errorText));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // not JSON: fall through
+  }
+  return { code: "upstream_error", message: "The answer stopped because of an unexpected error." };
+}
