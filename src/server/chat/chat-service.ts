@@ -1,0 +1,100 @@
+import { createUIMessageStream, createUIMessageStreamResponse, type ModelMessage, type UIMessage } from "ai";
+import type { Credential } from "@/src/server/auth/credential";
+import { AppError, toAppError } from "@/src/server/errors";
+import { log } from "@/src/server/log";
+import { defaultChatModel } from "@/src/server/providers/config";
+import { unwrapAppError } from "@/src/server/providers/embeddings";
+import { startAnswer } from "@/src/server/chat/stream-answer";
+import { messageText, type ChatMetadata, type ChatRequest } from "@/src/shared/chat";
+import type { ChatSource } from "@/src/shared/sources";
+
+export interface Retrieval {
+  sources: ChatSource[];
+  system: string;
+  mode: "hybrid" | "fulltext" | "none";
+  weak: boolean;
+}
+
+/** Finds the sources for a conversation through the same credential as the chat. */
+export type Retriever = (input: {
+  credential: Credential;
+  messages: { role: "user" | "assistant"; text: string }[];
+  signal: AbortSignal;
+}) => Promise<Retrieval>;
+
+export interface ChatInput {
+  body: ChatRequest;
+  credential: Credential;
+  signal: AbortSignal;
+  retrieve: Retriever;
+  setCookies?: string[];
+  baseFetch?: typeof fetch;
+}
+
+/** A stream error's text: the AppError payload as JSON, so the client can show a card per code. */
+export function streamErrorText(error: unknown): string {
+  const appError = unwrapAppError(error) ?? toAppError(error);
+  if (appError.code === "internal_error") log().error({ err: error }, "chat stream failed");
+  else log().warn({ code: appError.code, provider: appError.provider }, "chat stream ended with an upstream error");
+  return JSON.stringify(appError.toPayload());
+}
+
+function toModelMessages(messages: { role: "user" | "assistant"; text: string }[]): ModelMessage[] {
+  return messages.filter((message) => message.text.trim() !== "").map(({ role, text }) => ({ role, content: text }));
+}
+
+/**
+ * parse → retrieve → prompt → stream. Sources are written before the answer as
+ * `source-url` parts; failures before the first token become a JSON error with
+ * a real status, failures after it an `error` part carrying the same code.
+ */
+export async function runChat(input: ChatInput): Promise<Response> {
+  const { body, credential, signal } = input;
+  const model = body.model ?? defaultChatModel(credential.provider);
+  const history = body.messages.map((message) => ({ role: message.role, text: messageText(message) }));
+  const last = history.at(-1);
+  if (!last || last.role !== "user" || last.text.trim() === "") {
+    throw new AppError("bad_request", "The last message must be a non-empty user message.");
+  }
+  const retrieval = await input.retrieve({ credential, messages: history, signal });
+  const { result, attempts } = await startAnswer({
+    credential,
+    model,
+    system: retrieval.system,
+    messages: toModelMessages(history),
+    signal,
+    baseFetch: input.baseFetch,
+  });
+  const metadata: ChatMetadata = {
+    provider: credential.provider,
+    model,
+    credential: credential.source,
+    retrieval: retrieval.mode,
+    weak: retrieval.weak,
+  };
+  const stream = createUIMessageStream<UIMessage<ChatMetadata>>({
+    execute: ({ writer }) => {
+      for (const source of retrieval.sources) {
+        writer.write({
+          type: "source-url",
+          sourceId: source.id,
+          url: source.href,
+          title: source.title,
+          providerMetadata: { quire: { ...source } },
+        });
+      }
+      writer.merge(
+        result.toUIMessageStream({
+          sendSources: false,
+          sendReasoning: true,
+          onError: streamErrorText,
+          messageMetadata: ({ part }) => (part.type === "start" ? metadata : undefined),
+        }),
+      );
+    },
+    onError: streamErrorText,
+  });
+  const headers = new Headers({ "X-Quire-Attempts": String(attempts) });
+  for (const cookie of input.setCookies ?? []) headers.append("Set-Cookie", cookie);
+  return createUIMessageStreamResponse({ stream, headers });
+}

@@ -1,0 +1,79 @@
+import { streamText, type ModelMessage } from "ai";
+import type { Credential } from "@/src/server/auth/credential";
+import { AppError } from "@/src/server/errors";
+import { env } from "@/src/server/env";
+import { log } from "@/src/server/log";
+import { createGuardedFetch } from "@/src/server/providers/guarded-fetch";
+import { createChatModel } from "@/src/server/providers/models";
+
+export interface AnswerRequest {
+  credential: Credential;
+  model: string;
+  system: string;
+  messages: ModelMessage[];
+  signal: AbortSignal;
+  /** Upper bound on one Retry-After wait before the single retry. */
+  maxRetryWaitMs?: number;
+  baseFetch?: typeof fetch;
+}
+
+export type AnswerStream = ReturnType<typeof streamText>;
+
+const DEFAULT_BACKOFF_MS = 1000;
+
+function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, milliseconds);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+      },
+      { once: true },
+    );
+  });
+}
+
+function startAttempt(request: AnswerRequest) {
+  const guard = createGuardedFetch(
+    { provider: request.credential.provider, source: request.credential.source, model: request.model },
+    {
+      firstTokenTimeoutMs: env().QUIRE_FIRST_TOKEN_TIMEOUT_MS,
+      idleTimeoutMs: env().QUIRE_IDLE_TIMEOUT_MS,
+      baseFetch: request.baseFetch,
+    },
+  );
+  const result = streamText({
+    model: createChatModel(request.credential, request.model, guard.fetch),
+    system: request.system,
+    messages: request.messages,
+    maxRetries: 0,
+    abortSignal: request.signal,
+  });
+  return { guard, result };
+}
+
+/**
+ * Starts the answer and waits for its first token, so that a failure before any
+ * output is answered with a real HTTP status. 429, 502 and 503 before the first
+ * token get one retry after a backoff that honours Retry-After (capped); 401, 402
+ * and 403 are never retried, and nothing is retried once tokens have streamed.
+ */
+export async function startAnswer(request: AnswerRequest): Promise<{ result: AnswerStream; attempts: number }> {
+  const maxWait = request.maxRetryWaitMs ?? env().QUIRE_MAX_RETRY_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    const { guard, result } = startAttempt(request);
+    try {
+      await guard.firstToken;
+      return { result, attempts: attempt };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const retryable = error.code === "rate_limited" || error.code === "provider_unavailable";
+      if (attempt > 1 || !retryable || request.signal.aborted) throw error;
+      const wait = Math.min(maxWait, error.retryAfter !== undefined ? error.retryAfter * 1000 : DEFAULT_BACKOFF_MS);
+      log().info({ code: error.code, provider: request.credential.provider, waitMs: wait }, "retrying chat once");
+      await sleep(wait, request.signal);
+    }
+  }
+}

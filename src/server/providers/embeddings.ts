@@ -1,0 +1,64 @@
+import { embedMany } from "ai";
+import type { Credential } from "@/src/server/auth/credential";
+import { AppError } from "@/src/server/errors";
+import { embeddingModelId } from "@/src/server/providers/config";
+import { createGuardedFetch } from "@/src/server/providers/guarded-fetch";
+import { createEmbeddingModel } from "@/src/server/providers/models";
+import { env } from "@/src/server/env";
+
+export interface EmbeddingResult {
+  embeddings: number[][];
+  model: string;
+  dimensions: number;
+}
+
+/** Inputs per provider call; Chutes' BGE-M3 chute is comfortable with 50 (PROTOCOLS.md §1.4). */
+export const EMBEDDING_BATCH_SIZE = 50;
+
+/**
+ * Embeds texts through the given credential (PROTOCOLS.md §1.4, §2.2): Chutes'
+ * BGE-M3 chute or OpenRouter's `baai/bge-m3`. Failures are AppErrors; callers
+ * decide on retries (`error.retryable`), so the SDK's own retries are off.
+ */
+export async function embedTexts(
+  credential: Credential,
+  texts: string[],
+  options: { signal?: AbortSignal; baseFetch?: typeof fetch } = {},
+): Promise<EmbeddingResult> {
+  if (texts.length === 0) return { embeddings: [], model: embeddingModelId(credential.provider), dimensions: 0 };
+  const timeout = env().QUIRE_FIRST_TOKEN_TIMEOUT_MS;
+  const guard = createGuardedFetch(
+    { provider: credential.provider },
+    { firstTokenTimeoutMs: timeout, idleTimeoutMs: timeout, baseFetch: options.baseFetch },
+  );
+  try {
+    const result = await embedMany({
+      model: createEmbeddingModel(credential, guard.fetch),
+      values: texts,
+      maxRetries: 0,
+      maxParallelCalls: 2,
+      ...(options.signal && { abortSignal: options.signal }),
+    });
+    const dimensions = result.embeddings[0]?.length ?? 0;
+    if (result.embeddings.some((vector) => vector.length !== dimensions)) {
+      throw new AppError("upstream_error", "The embedding provider returned vectors of different sizes.", {
+        provider: credential.provider,
+      });
+    }
+    return { embeddings: result.embeddings, model: embeddingModelId(credential.provider), dimensions };
+  } catch (error) {
+    throw unwrapAppError(error) ?? error;
+  }
+}
+
+/** The AI SDK may wrap what our fetch threw (RetryError, APICallError cause); find the AppError inside. */
+export function unwrapAppError(error: unknown, depth = 0): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (typeof error !== "object" || error === null || depth > 5) return undefined;
+  const record = error as { cause?: unknown; lastError?: unknown; errors?: unknown };
+  return (
+    unwrapAppError(record.lastError, depth + 1) ??
+    unwrapAppError(record.cause, depth + 1) ??
+    (Array.isArray(record.errors) ? record.errors.map((inner) => unwrapAppError(inner, depth + 1)).find(Boolean) : undefined)
+  );
+}
