@@ -1,0 +1,93 @@
+import path from "node:path";
+import { env } from "@/src/server/env";
+import { createKnowledgeStore, type KnowledgeStore } from "@/src/server/rag/store/knowledge-store";
+import { acquireStoreLock, type LockPurpose } from "@/src/server/rag/store/lock";
+import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
+import { openPostgresClient, redactDatabaseUrl } from "@/src/server/rag/store/postgres-client";
+import { isMigrated, migrate } from "@/src/server/rag/store/schema";
+import { StoreError, type SqlClient } from "@/src/server/rag/store/sql-client";
+import { withAdvisoryLock } from "@/src/server/rag/store/advisory-lock";
+
+export type { KnowledgeStore, StoreStatus, DocumentRecord } from "@/src/server/rag/store/knowledge-store";
+export { StoreError } from "@/src/server/rag/store/sql-client";
+export { StoreLockedError } from "@/src/server/rag/store/lock";
+
+export interface OpenStoreOptions {
+  /** PGlite data dir; defaults to `<QUIRE_DATA_DIR>/index`. Ignored when a database URL is given. */
+  dataDir?: string;
+  /** PostgreSQL with pgvector; defaults to DATABASE_URL. */
+  databaseUrl?: string;
+  /** Skips migrations and refuses writes. PGlite still takes the data-dir lock: it cannot share a dir. */
+  readOnly?: boolean;
+  /** Recorded in the lock file, shown to a process that finds the dir taken. */
+  purpose?: LockPurpose;
+  /** In-memory PGlite (tests and benchmarks); takes no lock. */
+  inMemory?: boolean;
+}
+
+/** Where the embedded index lives inside QUIRE_DATA_DIR. */
+export function defaultIndexDir(): string {
+  return path.join(env().dataDir, "index");
+}
+
+/**
+ * Opens the knowledge store: PostgreSQL when a database URL is given (or
+ * DATABASE_URL is set), otherwise PGlite in the data dir under an exclusive
+ * lock. Throws StoreLockedError when another process owns the dir, and
+ * StoreError (e.g. `pgvector_missing`) when PostgreSQL cannot serve the index.
+ */
+export async function openStore(options: OpenStoreOptions = {}): Promise<KnowledgeStore> {
+  const readOnly = options.readOnly ?? false;
+  const databaseUrl = options.databaseUrl ?? (options.dataDir === undefined && !options.inMemory ? env().DATABASE_URL : undefined);
+  if (databaseUrl !== undefined) {
+    const client = await openPostgresClient(databaseUrl);
+    await prepareSchema(client, readOnly);
+    return createKnowledgeStore(client, {
+      location: redactDatabaseUrl(databaseUrl),
+      readOnly,
+      exclusive: (work) => withAdvisoryLock(databaseUrl, work),
+    });
+  }
+  if (options.inMemory) {
+    const client = await openPgliteClient(undefined);
+    await prepareSchema(client, readOnly);
+    return createKnowledgeStore(client, { location: "memory", readOnly, exclusive: (work) => work() });
+  }
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? defaultIndexDir());
+  const lock = acquireStoreLock(path.dirname(dataDir), options.purpose ?? "cli");
+  try {
+    const client = await openPgliteClient(dataDir);
+    await prepareSchema(client, readOnly);
+    const store = createKnowledgeStore(client, { location: dataDir, readOnly, exclusive: (work) => work() });
+    return { ...store, close: () => store.close().finally(() => lock.release()) };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function prepareSchema(client: SqlClient, readOnly: boolean): Promise<void> {
+  try {
+    if (!readOnly) await migrate(client);
+    else if (!(await isMigrated(client))) {
+      throw new StoreError("schema_missing", "The knowledge index is empty: run `npx quire ingest` first.");
+    }
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
+let shared: Promise<KnowledgeStore> | undefined;
+
+/**
+ * The web server's store, opened once per process from env() (lock purpose
+ * `server`). A failed open is forgotten so the next request tries again.
+ */
+export function getStore(): Promise<KnowledgeStore> {
+  shared ??= openStore({ purpose: "server" }).catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}

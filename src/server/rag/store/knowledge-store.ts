@@ -1,0 +1,251 @@
+import {
+  countsRowSchema,
+  lastIngestSchema,
+  parseRows,
+  pendingChunkRowSchema,
+  scoredChunkRowSchema,
+  storedDocumentRowSchema,
+  toVectorLiteral,
+  type LastIngest,
+  type StoredDocument,
+} from "@/src/server/rag/store/rows";
+import type { SqlClient } from "@/src/server/rag/store/sql-client";
+import { toAnyWordQuery, type TextMatch } from "@/src/server/rag/store/text-query";
+import {
+  buildVectorIndex,
+  createVectorTable,
+  dropVectorIndex,
+  readEmbeddingSpace,
+  vectorTableExists,
+} from "@/src/server/rag/store/vector-table";
+import { sameEmbeddingSpace, type Chunk, type EmbeddedChunk, type EmbeddingSpace, type PendingChunk, type ScoredChunk } from "@/src/server/rag/types";
+
+export interface DocumentRecord {
+  path: string;
+  title: string;
+  url: string | null;
+  date: string | null;
+  checksum: string;
+}
+
+export interface StoreStatus {
+  kind: "pglite" | "postgres";
+  location: string;
+  documents: number;
+  chunks: number;
+  embeddedChunks: number;
+  embedding: EmbeddingSpace | null;
+  lastIngest: LastIngest | null;
+}
+
+/** The knowledge index. One interface over PGlite and PostgreSQL (same SQL, same migrations). */
+export interface KnowledgeStore {
+  readonly kind: "pglite" | "postgres";
+  /** The data dir, or the database URL without its password. */
+  readonly location: string;
+  readonly readOnly: boolean;
+  close(): Promise<void>;
+  status(): Promise<StoreStatus>;
+  embeddingSpace(): Promise<EmbeddingSpace | null>;
+  /** Full-text search; `any` (default) ranks an OR of the question's words, `all` is websearch_to_tsquery. */
+  searchText(question: string, k: number, options?: { match?: TextMatch }): Promise<ScoredChunk[]>;
+  /** Cosine similarity search; `exact` bypasses the HNSW index (for recall measurements). */
+  searchVector(embedding: number[], k: number, options?: { exact?: boolean }): Promise<ScoredChunk[]>;
+  listDocuments(): Promise<StoredDocument[]>;
+  /** Replaces every chunk of one document in one transaction; the checksum is written last. */
+  replaceDocument(document: DocumentRecord, chunks: Chunk[]): Promise<void>;
+  removeDocuments(paths: string[]): Promise<number>;
+  countPendingEmbeddings(): Promise<number>;
+  pendingEmbeddings(limit: number): Promise<PendingChunk[]>;
+  /** Sets the index's embedding space; a different space drops all vectors. Returns true if it changed. */
+  useEmbeddingSpace(space: EmbeddingSpace): Promise<boolean>;
+  saveEmbeddings(rows: EmbeddedChunk[]): Promise<void>;
+  /** Runs a bulk vector load without the HNSW index, then builds it once. */
+  bulkLoadVectors<T>(load: () => Promise<T>): Promise<T>;
+  recordIngest(summary: Record<string, unknown>): Promise<void>;
+  /** Runs `work` as the only writer (a PostgreSQL advisory lock; PGlite is already exclusive). */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+}
+
+const SELECT_CHUNK = `c.id::text AS id, d.path, c.title, c.heading, c.url, c.content`;
+
+export interface KnowledgeStoreOptions {
+  location: string;
+  readOnly: boolean;
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+/** Builds the store over a SQL client. Write methods refuse on a read-only store. */
+export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreOptions): KnowledgeStore {
+  const writable = (): void => {
+    if (options.readOnly) throw new Error("This knowledge store was opened read-only.");
+  };
+  return {
+    kind: client.kind,
+    location: options.location,
+    readOnly: options.readOnly,
+    close: () => client.close(),
+    status: () => readStatus(client, options.location),
+    embeddingSpace: () => readEmbeddingSpace(client),
+    searchText: (question, k, searchOptions) => searchText(client, question, k, searchOptions?.match ?? "any"),
+    searchVector: (embedding, k, searchOptions) => searchVector(client, embedding, k, searchOptions?.exact ?? false),
+    listDocuments: async () =>
+      parseRows(storedDocumentRowSchema, await client.query("SELECT path, checksum FROM documents ORDER BY path")),
+    replaceDocument: async (document, chunks) => {
+      writable();
+      await replaceDocument(client, document, chunks);
+    },
+    removeDocuments: async (paths) => {
+      writable();
+      if (paths.length === 0) return 0;
+      const rows = await client.query("DELETE FROM documents WHERE path = ANY($1::text[]) RETURNING id", [paths]);
+      return rows.length;
+    },
+    countPendingEmbeddings: () => countPending(client),
+    pendingEmbeddings: (limit) => pendingEmbeddings(client, limit),
+    useEmbeddingSpace: async (space) => {
+      writable();
+      const current = await readEmbeddingSpace(client);
+      if (current && sameEmbeddingSpace(current, space)) return false;
+      await createVectorTable(client, space);
+      return true;
+    },
+    saveEmbeddings: async (rows) => {
+      writable();
+      await saveEmbeddings(client, rows);
+    },
+    bulkLoadVectors: async (load) => {
+      writable();
+      await dropVectorIndex(client);
+      try {
+        return await load();
+      } finally {
+        await buildVectorIndex(client);
+      }
+    },
+    recordIngest: async (summary) => {
+      writable();
+      await client.query(
+        "INSERT INTO quire_meta (key, value) VALUES ('last_ingest', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [JSON.stringify({ at: new Date().toISOString(), summary })],
+      );
+    },
+    exclusive: options.exclusive,
+  };
+}
+
+async function readStatus(client: SqlClient, location: string): Promise<StoreStatus> {
+  const counts = countsRowSchema.parse(
+    (await client.query(
+      "SELECT (SELECT count(*) FROM documents)::int AS documents, (SELECT count(*) FROM chunks)::int AS chunks",
+    ))[0],
+  );
+  const embedded = (await vectorTableExists(client))
+    ? Number((await client.query("SELECT count(*)::int AS count FROM chunk_vectors"))[0]?.count ?? 0)
+    : 0;
+  const ingestRows = await client.query("SELECT value FROM quire_meta WHERE key = 'last_ingest'");
+  const lastIngest = lastIngestSchema.safeParse(ingestRows[0]?.value);
+  return {
+    kind: client.kind,
+    location,
+    documents: counts.documents,
+    chunks: counts.chunks,
+    embeddedChunks: embedded,
+    embedding: await readEmbeddingSpace(client),
+    lastIngest: lastIngest.success ? lastIngest.data : null,
+  };
+}
+
+async function searchText(client: SqlClient, question: string, k: number, match: TextMatch): Promise<ScoredChunk[]> {
+  const queryText = match === "all" ? question : toAnyWordQuery(question);
+  if (queryText === null || queryText.trim() === "") return [];
+  const parse = match === "all" ? "websearch_to_tsquery" : "to_tsquery";
+  const rows = await client.query(
+    `SELECT ${SELECT_CHUNK}, ts_rank(c.search, query, 1)::float8 AS score
+     FROM chunks c JOIN documents d ON d.id = c.document_id CROSS JOIN ${parse}('english', $1) AS query
+     WHERE c.search @@ query
+     ORDER BY score DESC, c.id LIMIT $2`,
+    [queryText, k],
+  );
+  return parseRows(scoredChunkRowSchema, rows);
+}
+
+async function searchVector(client: SqlClient, embedding: number[], k: number, exact: boolean): Promise<ScoredChunk[]> {
+  if (!(await vectorTableExists(client))) return [];
+  const sql = `SELECT ${SELECT_CHUNK}, (1 - (v.embedding <=> $1::vector))::float8 AS score
+     FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
+     ORDER BY v.embedding <=> $1::vector LIMIT $2`;
+  const params = [toVectorLiteral(embedding), k];
+  if (!exact) return parseRows(scoredChunkRowSchema, await client.query(sql, params));
+  return client.transaction(async (executor) => {
+    await executor.exec("SET LOCAL enable_indexscan = off");
+    return parseRows(scoredChunkRowSchema, await executor.query(sql, params));
+  });
+}
+
+async function replaceDocument(client: SqlClient, document: DocumentRecord, chunks: Chunk[]): Promise<void> {
+  await client.transaction(async (executor) => {
+    const rows = await executor.query(
+      `INSERT INTO documents (path, title, url, published, checksum, chunk_count, ingested_at)
+       VALUES ($1, $2, $3, $4, '', $5, now())
+       ON CONFLICT (path) DO UPDATE SET title = excluded.title, url = excluded.url, published = excluded.published,
+         checksum = '', chunk_count = excluded.chunk_count, ingested_at = now()
+       RETURNING id`,
+      [document.path, document.title, document.url, document.date, chunks.length],
+    );
+    const documentId = Number(rows[0]?.id);
+    await executor.query("DELETE FROM chunks WHERE document_id = $1", [documentId]);
+    if (chunks.length > 0) {
+      await executor.query(
+        `INSERT INTO chunks (document_id, ordinal, title, heading, url, content, token_count)
+         SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])`,
+        [
+          documentId,
+          chunks.map((chunk) => chunk.ordinal),
+          chunks.map((chunk) => chunk.title),
+          chunks.map((chunk) => chunk.heading),
+          chunks.map((chunk) => chunk.url),
+          chunks.map((chunk) => chunk.text),
+          chunks.map((chunk) => chunk.tokenCount),
+        ],
+      );
+    }
+    // Last: a run interrupted before this line leaves an empty checksum, so the next run redoes the file.
+    await executor.query("UPDATE documents SET checksum = $2 WHERE id = $1", [documentId, document.checksum]);
+  });
+}
+
+async function countPending(client: SqlClient): Promise<number> {
+  const sql = (await vectorTableExists(client))
+    ? "SELECT count(*)::int AS count FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id)"
+    : "SELECT count(*)::int AS count FROM chunks";
+  return Number((await client.query(sql))[0]?.count ?? 0);
+}
+
+async function pendingEmbeddings(client: SqlClient, limit: number): Promise<PendingChunk[]> {
+  const missing = (await vectorTableExists(client))
+    ? "WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id)"
+    : "";
+  const rows = await client.query(
+    `SELECT c.id::text AS id, c.title, c.heading, c.content FROM chunks c ${missing} ORDER BY c.id LIMIT $1`,
+    [limit],
+  );
+  return parseRows(pendingChunkRowSchema, rows).map((row) => ({
+    id: row.id,
+    title: row.title,
+    heading: row.heading,
+    text: row.content,
+  }));
+}
+
+async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): Promise<void> {
+  if (rows.length === 0) return;
+  // A chunk replaced meanwhile is gone: the join drops its vector instead of failing the batch.
+  await client.query(
+    `INSERT INTO chunk_vectors (chunk_id, embedding)
+     SELECT c.id, input.embedding::vector FROM unnest($1::bigint[], $2::text[]) AS input(chunk_id, embedding)
+     JOIN chunks c ON c.id = input.chunk_id
+     ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding`,
+    [rows.map((row) => row.chunkId), rows.map((row) => toVectorLiteral(row.embedding))],
+  );
+}

@@ -1,0 +1,37 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
+
+function wrap(target: PGlite | Transaction): SqlExecutor {
+  return {
+    async query(text, params) {
+      const result = await target.query<Record<string, unknown>>(text, params);
+      return result.rows;
+    },
+    async exec(text) {
+      await target.exec(text);
+    },
+  };
+}
+
+/**
+ * The embedded store: PostgreSQL compiled to WebAssembly, with pgvector. `dataDir`
+ * undefined means in memory (tests). The caller holds the data-dir lock (lock.ts).
+ */
+export async function openPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
+  if (dataDir !== undefined) {
+    // PGlite creates only the last directory level.
+    mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ dataDir)), { recursive: true });
+  }
+  const database = await PGlite.create({ dataDir, extensions: { vector } });
+  await database.exec("CREATE EXTENSION IF NOT EXISTS vector;");
+  const executor = wrap(database);
+  return {
+    kind: "pglite",
+    ...executor,
+    transaction: (work) => database.transaction((transaction) => work(wrap(transaction))),
+    close: () => database.close(),
+  };
+}

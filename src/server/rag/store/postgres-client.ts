@@ -1,0 +1,96 @@
+import pg from "pg";
+import { StoreError, type SqlClient, type SqlExecutor } from "@/src/server/rag/store/sql-client";
+
+function wrap(target: pg.Pool | pg.PoolClient): SqlExecutor {
+  return {
+    async query(text, params) {
+      const result = await target.query<Record<string, unknown>>(text, params);
+      return result.rows;
+    },
+    async exec(text) {
+      await target.query(text);
+    },
+  };
+}
+
+/** `postgres://user:secret@host/db` without the password, for messages and logs. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  try {
+    const parsed = new URL(databaseUrl);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(invalid DATABASE_URL)";
+  }
+}
+
+/**
+ * Makes sure pgvector is there. Debian's PostgreSQL has no pgvector package, so
+ * the common failure gets a message that says what to install rather than a
+ * raw "could not open extension control file".
+ */
+async function ensurePgvector(pool: pg.Pool, where: string): Promise<void> {
+  const available = await pool.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
+  if (available.rowCount === 0) {
+    throw new StoreError(
+      "pgvector_missing",
+      `The pgvector extension is not installed on the PostgreSQL server at ${where}. ` +
+        "Install pgvector on that server (package postgresql-NN-pgvector from apt.postgresql.org, or build it from " +
+        "source), or use a managed PostgreSQL that offers it, or unset DATABASE_URL to use the embedded store.",
+    );
+  }
+  try {
+    await pool.query("CREATE EXTENSION IF NOT EXISTS vector");
+  } catch (error) {
+    if ((error as { code?: string }).code === "42501") {
+      throw new StoreError(
+        "pgvector_permission",
+        `The pgvector extension is installed on ${where} but this user may not enable it. ` +
+          "Run `CREATE EXTENSION vector;` once as a superuser in that database.",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** The server store: PostgreSQL with pgvector through `pg`, used when DATABASE_URL is set. */
+export async function openPostgresClient(databaseUrl: string): Promise<SqlClient> {
+  const where = redactDatabaseUrl(databaseUrl);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  // An idle client that loses its connection must not crash the process.
+  pool.on("error", () => undefined);
+  try {
+    await pool.query("SELECT 1");
+  } catch (error) {
+    await pool.end();
+    throw new StoreError("unreachable", `Cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    await ensurePgvector(pool, where);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return {
+    kind: "postgres",
+    ...wrap(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await work(wrap(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import type { ScoredChunk } from "@/src/server/rag/types";
+
+/**
+ * Row shapes read back from SQL. `pg` returns bigint and numeric as strings where
+ * PGlite returns numbers, so the SQL casts and these schemas coerce.
+ */
+export const scoredChunkRowSchema = z
+  .object({
+    id: z.coerce.string(),
+    path: z.string(),
+    title: z.string(),
+    heading: z.string(),
+    url: z.string().nullable(),
+    content: z.string(),
+    score: z.coerce.number(),
+  })
+  .transform(
+    (row): ScoredChunk => ({
+      id: row.id,
+      path: row.path,
+      title: row.title,
+      heading: row.heading,
+      url: row.url,
+      text: row.content,
+      score: row.score,
+    }),
+  );
+
+export const storedDocumentRowSchema = z.object({ path: z.string(), checksum: z.string() });
+export type StoredDocument = z.infer<typeof storedDocumentRowSchema>;
+
+export const pendingChunkRowSchema = z.object({
+  id: z.coerce.string(),
+  title: z.string(),
+  heading: z.string(),
+  content: z.string(),
+});
+
+export const embeddingSpaceSchema = z.object({
+  model: z.string().min(1),
+  dimensions: z.number().int().positive(),
+});
+
+export const lastIngestSchema = z.object({
+  at: z.string(),
+  summary: z.record(z.string(), z.unknown()).optional(),
+});
+export type LastIngest = z.infer<typeof lastIngestSchema>;
+
+export const countsRowSchema = z.object({
+  documents: z.coerce.number(),
+  chunks: z.coerce.number(),
+});
+
+export function parseRows<T>(schema: z.ZodType<T>, rows: Record<string, unknown>[]): T[] {
+  return rows.map((row) => schema.parse(row));
+}
+
+/** Formats a vector as a pgvector literal; both drivers pass it as text and SQL casts it. */
+export function toVectorLiteral(embedding: readonly number[]): string {
+  return `[${embedding.join(",")}]`;
+}

@@ -1,0 +1,78 @@
+import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
+
+/**
+ * The one schema of both stores, as ordered migrations. Never edit a migration
+ * that has shipped: append a new one. The vector table is not here because its
+ * column type carries the embedding dimension, which is known only once the
+ * first embedding arrives (see vector-table.ts).
+ */
+export const migrations: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE quire_meta (
+  key text PRIMARY KEY,
+  value jsonb NOT NULL
+);
+CREATE TABLE documents (
+  id serial PRIMARY KEY,
+  path text NOT NULL UNIQUE,
+  title text NOT NULL,
+  url text,
+  published text,
+  checksum text NOT NULL,
+  chunk_count integer NOT NULL DEFAULT 0,
+  ingested_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE chunks (
+  id bigserial PRIMARY KEY,
+  document_id integer NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  ordinal integer NOT NULL,
+  title text NOT NULL,
+  heading text NOT NULL,
+  url text,
+  content text NOT NULL,
+  token_count integer NOT NULL,
+  search tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english'::regconfig, title || ' ' || heading), 'A') ||
+    setweight(to_tsvector('english'::regconfig, content), 'B')
+  ) STORED,
+  UNIQUE (document_id, ordinal)
+);
+CREATE INDEX chunks_search_idx ON chunks USING gin (search);
+`,
+  },
+];
+
+const MIGRATION_LOCK_KEY = 7_243_114_001;
+
+async function currentVersion(executor: SqlExecutor): Promise<number> {
+  await executor.exec(
+    "CREATE TABLE IF NOT EXISTS quire_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+  );
+  const rows = await executor.query("SELECT coalesce(max(version), 0)::int AS version FROM quire_migrations");
+  return Number(rows[0]?.version ?? 0);
+}
+
+/** Applies the migrations that are missing, each in its own transaction, under an advisory lock. */
+export async function migrate(client: SqlClient): Promise<void> {
+  await client.transaction(async (executor) => {
+    // Serialises concurrent starts against one PostgreSQL; harmless in PGlite.
+    await executor.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+    const version = await currentVersion(executor);
+    for (const migration of migrations) {
+      if (migration.version <= version) continue;
+      await executor.exec(migration.sql);
+      await executor.query("INSERT INTO quire_migrations (version) VALUES ($1)", [migration.version]);
+    }
+  });
+}
+
+/** True when the schema exists at the latest version (used by read-only opens). */
+export async function isMigrated(client: SqlClient): Promise<boolean> {
+  const rows = await client.query("SELECT to_regclass('quire_migrations')::text AS name");
+  if (rows[0]?.name == null) return false;
+  const latest = migrations.at(-1)?.version ?? 0;
+  const applied = await client.query("SELECT coalesce(max(version), 0)::int AS version FROM quire_migrations");
+  return Number(applied[0]?.version ?? 0) >= latest;
+}

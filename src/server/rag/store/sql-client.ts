@@ -1,0 +1,31 @@
+/**
+ * The little SQL surface that the knowledge store needs. PGlite and `pg` both
+ * implement it, so the store's SQL (schema, migrations, queries) is written once.
+ */
+export interface SqlExecutor {
+  /** Runs one parameterised statement and returns its rows (untyped: callers parse them with zod). */
+  query(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Runs a script of several statements without parameters. */
+  exec(text: string): Promise<void>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  readonly kind: "pglite" | "postgres";
+  /** Runs `work` in one transaction on one connection; rolls back if it throws. */
+  transaction<T>(work: (executor: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Why the store could not be opened; the message is meant for the operator. */
+export type StoreErrorReason = "pgvector_missing" | "pgvector_permission" | "unreachable" | "schema_missing" | "read_only";
+
+export class StoreError extends Error {
+  constructor(
+    readonly reason: StoreErrorReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "StoreError";
+  }
+}

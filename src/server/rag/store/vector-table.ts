@@ -1,0 +1,53 @@
+import { embeddingSpaceSchema } from "@/src/server/rag/store/rows";
+import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
+import type { EmbeddingSpace } from "@/src/server/rag/types";
+
+/**
+ * The vectors live in their own table because `vector(N)` fixes the dimension:
+ * it is created when the first embeddings of a model arrive and recreated when
+ * the model changes. STORAGE PLAIN keeps 1024-dimension vectors inline, without
+ * which the planner prefers a full scan over the HNSW index (DEPENDENCIES.md).
+ */
+const VECTOR_INDEX = "chunk_vectors_hnsw";
+
+export async function vectorTableExists(executor: SqlExecutor): Promise<boolean> {
+  const rows = await executor.query("SELECT to_regclass('chunk_vectors')::text AS name");
+  return rows[0]?.name != null;
+}
+
+export async function readEmbeddingSpace(executor: SqlExecutor): Promise<EmbeddingSpace | null> {
+  const rows = await executor.query("SELECT value FROM quire_meta WHERE key = 'embedding'");
+  const parsed = embeddingSpaceSchema.safeParse(rows[0]?.value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** Creates the vector table for `space`, dropping every vector of a previous space. */
+export async function createVectorTable(client: SqlClient, space: EmbeddingSpace): Promise<void> {
+  const dimensions = Math.trunc(space.dimensions);
+  if (!(dimensions > 0 && dimensions <= 2000)) throw new Error(`Unsupported embedding dimension ${space.dimensions}`);
+  await client.transaction(async (executor) => {
+    await executor.exec(`
+DROP TABLE IF EXISTS chunk_vectors;
+CREATE TABLE chunk_vectors (
+  chunk_id bigint PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+  embedding vector(${dimensions}) NOT NULL
+);
+ALTER TABLE chunk_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
+CREATE INDEX ${VECTOR_INDEX} ON chunk_vectors USING hnsw (embedding vector_cosine_ops);`);
+    await executor.query(
+      "INSERT INTO quire_meta (key, value) VALUES ('embedding', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      [JSON.stringify({ model: space.model, dimensions })],
+    );
+  });
+}
+
+/** Drops the HNSW index before a bulk load; building it once afterwards is much faster than growing it. */
+export async function dropVectorIndex(executor: SqlExecutor): Promise<void> {
+  await executor.exec(`DROP INDEX IF EXISTS ${VECTOR_INDEX}`);
+}
+
+export async function buildVectorIndex(executor: SqlExecutor): Promise<void> {
+  await executor.exec(
+    `CREATE INDEX IF NOT EXISTS ${VECTOR_INDEX} ON chunk_vectors USING hnsw (embedding vector_cosine_ops)`,
+  );
+}

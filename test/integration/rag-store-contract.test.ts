@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
+import type { Chunk } from "@/src/server/rag/types";
+import { fakeEmbedding } from "@/test/fakes/embedding";
+
+/**
+ * The store contract, run against both implementations: PGlite in process, and
+ * the `pg` (PostgreSQL) path through pglite-socket, which speaks the wire protocol.
+ */
+
+function chunk(path: string, ordinal: number, heading: string, text: string): Chunk {
+  return { path, ordinal, title: `Title of ${path}`, heading, url: `https://docs.example/${path}#${ordinal}`, text, tokenCount: 10 };
+}
+
+const document = (path: string, checksum: string) => ({ path, title: `Title of ${path}`, url: null, date: null, checksum });
+
+interface Harness {
+  open(): Promise<KnowledgeStore>;
+  stop(): Promise<void>;
+}
+
+const harnesses: Record<string, () => Promise<Harness>> = {
+  pglite: async () => ({ open: () => openStore({ inMemory: true }), stop: async () => undefined }),
+  "postgres (pg via pglite-socket)": async () => {
+    const database = await PGlite.create({ extensions: { vector } });
+    const server = new PGLiteSocketServer({ db: database, port: 0, host: "127.0.0.1", maxConnections: 8 });
+    await server.start();
+    const address = server.getServerConn();
+    return {
+      open: () => openStore({ databaseUrl: `postgres://postgres@${address}/postgres?sslmode=disable` }),
+      stop: async () => {
+        await server.stop();
+        await database.close();
+      },
+    };
+  },
+};
+
+describe.each(Object.keys(harnesses))("knowledge store contract: %s", (name) => {
+  let harness: Harness;
+  let store: KnowledgeStore;
+
+  beforeAll(async () => {
+    harness = await harnesses[name]!();
+    store = await harness.open();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await harness?.stop();
+  });
+
+  it("stores documents and replaces all chunks of a changed one, leaving no stale tail", async () => {
+    await store.replaceDocument(document("a.md", "one"), [
+      chunk("a.md", 0, "Install", "Install the node on Linux with systemd"),
+      chunk("a.md", 1, "Install > Windows", "Windows is not supported, use WSL"),
+      chunk("a.md", 2, "Update", "Run the update script from cron"),
+    ]);
+    await store.replaceDocument(document("b.md", "two"), [chunk("b.md", 0, "Storage", "Buckets hold objects")]);
+    expect(await store.listDocuments()).toEqual([
+      { path: "a.md", checksum: "one" },
+      { path: "b.md", checksum: "two" },
+    ]);
+    await store.replaceDocument(document("a.md", "three"), [chunk("a.md", 0, "Install", "Install on macOS")]);
+    const status = await store.status();
+    expect(status).toMatchObject({ documents: 2, chunks: 2, embeddedChunks: 0, embedding: null });
+    expect(typeof status.chunks).toBe("number");
+  });
+
+  it("ranks an OR of the question's words, where websearch_to_tsquery finds nothing", async () => {
+    const question = "how do I install it on my mac computer";
+    expect(await store.searchText(question, 5, { match: "all" })).toEqual([]);
+    const found = await store.searchText(question, 5);
+    expect(found[0]).toMatchObject({ path: "a.md", heading: "Install", text: "Install on macOS" });
+    expect(typeof found[0]?.score).toBe("number");
+    expect(await store.searchText("?!", 5)).toEqual([]);
+  });
+
+  it("records the embedding space, saves vectors and searches them by cosine similarity", async () => {
+    expect(await store.countPendingEmbeddings()).toBe(2);
+    expect(await store.useEmbeddingSpace({ model: "BAAI/bge-m3", dimensions: 1024 })).toBe(true);
+    expect(await store.useEmbeddingSpace({ model: "baai/bge-m3", dimensions: 1024 })).toBe(false);
+    const pending = await store.pendingEmbeddings(10);
+    await store.saveEmbeddings(pending.map((row) => ({ chunkId: row.id, embedding: fakeEmbedding(row.text) })));
+    expect(await store.countPendingEmbeddings()).toBe(0);
+    const query = fakeEmbedding("buckets objects");
+    const approximate = await store.searchVector(query, 2);
+    const exact = await store.searchVector(query, 2, { exact: true });
+    expect(approximate[0]).toMatchObject({ path: "b.md", heading: "Storage" });
+    expect(approximate.map((row) => row.id)).toEqual(exact.map((row) => row.id));
+    expect(approximate[0]!.score).toBeGreaterThan(approximate[1]!.score);
+    expect((await store.status()).embedding).toEqual({ model: "BAAI/bge-m3", dimensions: 1024 });
+  });
+
+  it("drops the vectors of a replaced or removed document, and all of them on a model change", async () => {
+    await store.replaceDocument(document("b.md", "four"), [chunk("b.md", 0, "Storage", "Buckets and keys")]);
+    expect(await store.countPendingEmbeddings()).toBe(1);
+    expect(await store.removeDocuments(["b.md", "missing.md"])).toBe(1);
+    expect(await store.status()).toMatchObject({ documents: 1, chunks: 1, embeddedChunks: 1 });
+    expect(await store.useEmbeddingSpace({ model: "other-model", dimensions: 8 })).toBe(true);
+    expect(await store.status()).toMatchObject({ embeddedChunks: 0, embedding: { model: "other-model", dimensions: 8 } });
+  });
+
+  it("records the last ingest and runs exclusive work", async () => {
+    await store.recordIngest({ added: 1 });
+    expect((await store.status()).lastIngest?.summary).toEqual({ added: 1 });
+    expect(await store.exclusive(async () => 42)).toBe(42);
+  });
+});
