@@ -1,0 +1,5 @@
+import { QuireApp } from "@/src/client/quire-app";
+
+export default function HomePage() {
+  return <QuireApp />;
+}
