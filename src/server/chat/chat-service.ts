@@ -32,8 +32,8 @@ export interface ChatInput {
 }
 
 /** A stream error's text: the AppError payload as JSON, so the client can show a card per code. */
-export function streamErrorText(error: unknown): string {
-  const appError = unwrapAppError(error) ?? toAppError(error);
+export function streamErrorText(error: unknown, known?: AppError): string {
+  const appError = known ?? unwrapAppError(error) ?? toAppError(error);
   if (appError.code === "internal_error") log().error({ err: error }, "chat stream failed");
   else log().warn({ code: appError.code, provider: appError.provider }, "chat stream ended with an upstream error");
   return JSON.stringify(appError.toPayload());
@@ -57,7 +57,7 @@ export async function runChat(input: ChatInput): Promise<Response> {
     throw new AppError("bad_request", "The last message must be a non-empty user message.");
   }
   const retrieval = await input.retrieve({ credential, messages: history, signal });
-  const { result, attempts } = await startAnswer({
+  const { result, attempts, failure } = await startAnswer({
     credential,
     model,
     system: retrieval.system,
@@ -87,7 +87,7 @@ export async function runChat(input: ChatInput): Promise<Response> {
         result.toUIMessageStream({
           sendSources: false,
           sendReasoning: true,
-          onError: streamErrorText,
+          onError: (error) => streamErrorText(error, failure()),
           messageMetadata: ({ part }) => (part.type === "start" ? metadata : undefined),
         }),
       );

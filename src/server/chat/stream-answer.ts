@@ -60,13 +60,15 @@ function startAttempt(request: AnswerRequest) {
  * token get one retry after a backoff that honours Retry-After (capped); 401, 402
  * and 403 are never retried, and nothing is retried once tokens have streamed.
  */
-export async function startAnswer(request: AnswerRequest): Promise<{ result: AnswerStream; attempts: number }> {
+export async function startAnswer(
+  request: AnswerRequest,
+): Promise<{ result: AnswerStream; attempts: number; failure: () => AppError | undefined }> {
   const maxWait = request.maxRetryWaitMs ?? env().QUIRE_MAX_RETRY_WAIT_MS;
   for (let attempt = 1; ; attempt++) {
     const { guard, result } = startAttempt(request);
     try {
       await guard.firstToken;
-      return { result, attempts: attempt };
+      return { result, attempts: attempt, failure: guard.failure };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const retryable = error.code === "rate_limited" || error.code === "provider_unavailable";

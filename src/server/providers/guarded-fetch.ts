@@ -19,6 +19,8 @@ export interface GuardedFetch {
    * 200), rejects with a classified AppError if the request fails before that.
    */
   firstToken: Promise<void>;
+  /** The classified failure of the request, if it failed; the stream error part carries its payload. */
+  failure: () => AppError | undefined;
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: AppError) => void } {
@@ -46,6 +48,7 @@ function isAbort(error: unknown): boolean {
 export function createGuardedFetch(context: FailureContext, options: GuardOptions): GuardedFetch {
   const gate = deferred();
   let tokenSeen = false;
+  let failure: AppError | undefined;
   const baseFetch = options.baseFetch ?? fetch;
 
   const guardedFetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
@@ -63,6 +66,7 @@ export function createGuardedFetch(context: FailureContext, options: GuardOption
       controller.abort(timeoutError);
     }, options.firstTokenTimeoutMs);
     const fail = (error: AppError): AppError => {
+      failure ??= error;
       clearTimeout(firstTokenTimer);
       gate.reject(error);
       return error;
@@ -103,7 +107,7 @@ export function createGuardedFetch(context: FailureContext, options: GuardOption
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 
-  return { fetch: guardedFetch as typeof fetch, firstToken: gate.promise };
+  return { fetch: guardedFetch as typeof fetch, firstToken: gate.promise, failure: () => failure };
 }
 
 interface EventStreamGuard {
@@ -168,47 +172,60 @@ function guardEventStream(source: ReadableStream<Uint8Array>, guard: EventStream
     }, guard.idleTimeoutMs);
   };
 
+  // The SDK learns of a failure from a synthetic error event followed by a clean
+  // close: erroring the byte stream would make the pipes behind it drop the
+  // partial answer still in their queues. The AppError itself travels through
+  // the guard's failure() side channel.
+  let failed = false;
+  const endWithError = (controller: ReadableStreamDefaultController<Uint8Array>, error: AppError, before = "") => {
+    failed = true;
+    clearTimeout(idleTimer);
+    guard.onError(error);
+    guard.controller.abort(error);
+    reader.cancel(error).catch(() => undefined);
+    const event = JSON.stringify({ error: { message: error.message, code: `quire:${error.code}` } });
+    controller.enqueue(encoder.encode(`${before}\ndata: ${event}\n\n`));
+    controller.close();
+  };
+
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      if (failed) return;
+      let value: Uint8Array | undefined;
       try {
-        const { done, value } = await reader.read();
-        if (done) {
+        const read = await reader.read();
+        if (read.done) {
           clearTimeout(idleTimer);
           const last = pending + decoder.decode();
           const error = last ? inspectLine(last, guard) : undefined;
-          if (error) throw error;
+          if (error) return endWithError(controller, error);
           if (last) controller.enqueue(encoder.encode(last));
           // An answer that ended cleanly without any token still settles the gate.
           guard.onToken();
           controller.close();
           return;
         }
-        armIdle();
-        const lines = (pending + decoder.decode(value, { stream: true })).split("\n");
-        pending = lines.pop() ?? "";
-        const passed: string[] = [];
-        for (const line of lines) {
-          const error = inspectLine(line, guard);
-          if (error) throw error;
-          passed.push(line);
-        }
-        if (passed.length > 0) controller.enqueue(encoder.encode(passed.map((line) => `${line}\n`).join("")));
+        value = read.value;
       } catch (error) {
-        clearTimeout(idleTimer);
         const reason = guard.controller.signal.reason;
-        const appError =
-          error instanceof AppError ? error
-          : reason instanceof AppError ? reason
-          : guard.controller.signal.aborted ? undefined
-          : connectionFailure(guard.context, "midstream");
-        if (!appError) {
+        if (reason instanceof AppError) return endWithError(controller, reason);
+        if (guard.controller.signal.aborted) {
+          clearTimeout(idleTimer);
           controller.error(error);
           return;
         }
-        guard.onError(appError);
-        guard.controller.abort(appError);
-        controller.error(appError);
+        return endWithError(controller, connectionFailure(guard.context, "midstream"));
       }
+      armIdle();
+      const lines = (pending + decoder.decode(value, { stream: true })).split("\n");
+      pending = lines.pop() ?? "";
+      const passed: string[] = [];
+      for (const line of lines) {
+        const error = inspectLine(line, guard);
+        if (error) return endWithError(controller, error, passed.map((kept) => `${kept}\n`).join(""));
+        passed.push(line);
+      }
+      if (passed.length > 0) controller.enqueue(encoder.encode(passed.map((line) => `${line}\n`).join("")));
     },
     cancel(reason) {
       clearTimeout(idleTimer);

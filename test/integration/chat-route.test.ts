@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { FakeProviders } from "@/test/fakes/server";
+import { call, readUiStream, startAppEnvironment, streamedText, userMessage } from "@/test/support/app-harness";
+import { errorResponseSchema, parseStreamErrorText } from "@/src/shared/errors";
+
+let fakes: FakeProviders;
+let POST: typeof import("@/app/api/chat/route").POST;
+
+beforeAll(async () => {
+  ({ fakes } = await startAppEnvironment({ QUIRE_MAX_RETRY_WAIT_MS: "200" }));
+  ({ POST } = await import("@/app/api/chat/route"));
+});
+afterAll(() => fakes.close());
+beforeEach(() => fakes.reset());
+
+function chat(key: string | null, body: unknown) {
+  return call(POST, "/api/chat", { method: "POST", body, headers: key ? { authorization: `Bearer ${key}` } : {} });
+}
+
+function chatCalls() {
+  return fakes.requests.filter((request) => request.path === "/chat/completions");
+}
+
+async function errorOf(response: Response) {
+  return errorResponseSchema.parse(await response.json()).error;
+}
+
+describe("POST /api/chat with a key in the Authorization header", () => {
+  it("streams an answer for a Chutes key, through CHUTES_LLM_URL", async () => {
+    const key = fakes.keys.chutesKey("alice");
+    const response = await chat(key, { messages: [userMessage("How do I install the node?")] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const chunks = await readUiStream(response);
+    expect(streamedText(chunks).length).toBeGreaterThan(20);
+    expect(chunks.at(-1)?.type).toBe("finish");
+    const [upstream] = chatCalls();
+    expect(upstream?.provider).toBe("chutes");
+    expect(upstream?.surface).toBe("llm");
+    expect(upstream?.authorization).toBe(`Bearer ${key}`);
+    expect(upstream?.body).toMatchObject({ model: "deepseek-ai/DeepSeek-V3.2-TEE", stream: true });
+  });
+
+  it("streams an answer for an OpenRouter key, through OPENROUTER_API_URL", async () => {
+    const key = fakes.keys.openrouterKey("bob");
+    const response = await chat(key, { messages: [userMessage("What is a shard?")], model: "deepseek/deepseek-chat-v3.1" });
+    expect(response.status).toBe(200);
+    expect(streamedText(await readUiStream(response)).length).toBeGreaterThan(20);
+    const [upstream] = chatCalls();
+    expect(upstream?.provider).toBe("openrouter");
+    expect(upstream?.authorization).toBe(`Bearer ${key}`);
+    expect(upstream?.body).toMatchObject({ model: "deepseek/deepseek-chat-v3.1" });
+  });
+
+  it("infers the provider from the key, whatever the body says", async () => {
+    const key = fakes.keys.openrouterKey("carol");
+    const response = await chat(key, { messages: [userMessage("hello")], provider: "chutes" });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(chatCalls()[0]?.provider).toBe("openrouter");
+  });
+});
+
+describe("bad requests get a 400 with a clear JSON error and no upstream call", () => {
+  const key = () => fakes.keys.chutesKey("alice");
+  it.each([
+    ["malformed JSON", "{not json"],
+    ["no messages", JSON.stringify({ messages: [] })],
+    ["a wrong role", JSON.stringify({ messages: [{ id: "1", role: "robot", parts: [] }] })],
+    ["an unknown provider", JSON.stringify({ messages: [userMessage("hi")], provider: "openai" })],
+    ["a last message from the assistant", JSON.stringify({ messages: [{ id: "1", role: "assistant", parts: [{ type: "text", text: "hi" }] }] })],
+    ["an empty question", JSON.stringify({ messages: [userMessage("   ")] })],
+    ["too many messages", JSON.stringify({ messages: Array.from({ length: 101 }, (_, index) => userMessage(`q${index}`)) })],
+    ["a message that is too long", JSON.stringify({ messages: [userMessage("x".repeat(32_001))] })],
+  ])("%s", async (_name, rawBody) => {
+    const response = await call(POST, "/api/chat", { method: "POST", rawBody, headers: { authorization: `Bearer ${key()}` } });
+    expect(response.status).toBe(400);
+    const error = await errorOf(response);
+    expect(error.code).toBe("bad_request");
+    expect(error.message.length).toBeGreaterThan(10);
+    expect(chatCalls()).toHaveLength(0);
+  });
+
+  it("rejects an unrecognised key with 401", async () => {
+    const response = await chat("sk-proj-123456", { messages: [userMessage("hi")] });
+    expect(response.status).toBe(401);
+    expect((await errorOf(response)).code).toBe("invalid_credential");
+  });
+
+  it("asks for a credential when there is none", async () => {
+    const response = await chat(null, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(401);
+    expect((await errorOf(response)).message).toMatch(/Connect/);
+  });
+});
+
+describe("upstream failures before the stream become typed JSON errors", () => {
+  it("401 from Chutes → invalid_credential", async () => {
+    const key = fakes.keys.chutesKey("mallory");
+    fakes.setBehavior(key, { reject: true });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(401);
+    const error = await errorOf(response);
+    expect(error).toMatchObject({ code: "invalid_credential", provider: "chutes" });
+    expect(JSON.stringify(error)).not.toContain(key);
+  });
+
+  it("402 from Chutes → credits_exhausted with a top-up link", async () => {
+    const key = fakes.keys.chutesKey("broke");
+    fakes.setBehavior(key, { creditsExhausted: "before" });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(402);
+    const error = await errorOf(response);
+    expect(error).toMatchObject({ code: "credits_exhausted", limitSource: "balance" });
+    expect(error.topUpUrl).toMatch(/^https:\/\//);
+  });
+
+  it("402 from OpenRouter names the key limit", async () => {
+    const key = fakes.keys.openrouterKey("limited");
+    fakes.setBehavior(key, { creditsExhausted: "before", openrouterLimitSource: "openrouter_key_limit" });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(402);
+    expect(await errorOf(response)).toMatchObject({ code: "credits_exhausted", limitSource: "key_limit" });
+  });
+
+  it("429 is retried once, then answered with Retry-After", async () => {
+    const key = fakes.keys.chutesKey("busy");
+    fakes.setBehavior(key, { rateLimit: { retryAfterSeconds: 7 } });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("7");
+    expect(await errorOf(response)).toMatchObject({ code: "rate_limited", retryAfter: 7 });
+    expect(chatCalls()).toHaveLength(2);
+  });
+
+  it("a 503 that clears on the retry streams normally", async () => {
+    const key = fakes.keys.chutesKey("flaky");
+    fakes.setNextBehavior({ unavailable: true, times: 1 });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-quire-attempts")).toBe("2");
+    expect(streamedText(await readUiStream(response)).length).toBeGreaterThan(0);
+  });
+
+  it("an unknown model → model_not_found, not retried", async () => {
+    const key = fakes.keys.chutesKey("alice");
+    const response = await chat(key, { messages: [userMessage("hi")], model: "nope/not-a-model" });
+    expect(response.status).toBe(404);
+    expect((await errorOf(response)).message).toContain("nope/not-a-model");
+    expect(chatCalls()).toHaveLength(1);
+  });
+});
+
+describe("failures after the stream started arrive as an error part with the same code", () => {
+  it.each(["chutes", "openrouter"] as const)("mid-stream 402 on %s keeps the partial answer", async (provider) => {
+    const key = provider === "chutes" ? fakes.keys.chutesKey("mid") : fakes.keys.openrouterKey("mid");
+    fakes.setBehavior(key, { creditsExhausted: "midstream", midstreamAfterTokens: 4 });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(200);
+    const chunks = await readUiStream(response);
+    expect(streamedText(chunks).length).toBeGreaterThan(0);
+    const errorPart = chunks.find((chunk) => chunk.type === "error");
+    expect(errorPart).toBeDefined();
+    expect(parseStreamErrorText(String(errorPart?.errorText)).code).toBe("credits_exhausted");
+  });
+
+  it("a dropped connection ends with upstream_error, not a hang", async () => {
+    const key = fakes.keys.chutesKey("drop");
+    fakes.setBehavior(key, { dropAfterTokens: 3 });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    const chunks = await readUiStream(response);
+    const errorPart = chunks.find((chunk) => chunk.type === "error");
+    expect(parseStreamErrorText(String(errorPart?.errorText)).code).toBe("upstream_error");
+  });
+});
