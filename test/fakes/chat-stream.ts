@@ -32,6 +32,7 @@ export interface ChatFormat {
 }
 
 const KEEP_ALIVE_INTERVAL_MS = 1000;
+const DROP_GRACE_MS = 25;
 
 function tokenIntervalMs(behavior: Behavior): number {
   const rate = behavior.tokensPerSecond;
@@ -82,7 +83,12 @@ export async function streamChat(exchange: Exchange, plan: ChatPlan, format: Cha
   const interval = tokenIntervalMs(plan.behavior);
   for (let sent = 0; sent <= plan.tokens.length; sent++) {
     if (stop?.after === sent) {
-      if (stop.kind === "drop") return dropConnection(exchange);
+      if (stop.kind === "drop") {
+        // Let the client take in what was sent first, as with a real upstream crash mid-answer;
+        // an instant reset can make the client fail before it has even seen the headers.
+        if (await sleep(DROP_GRACE_MS, exchange.signal)) dropConnection(exchange);
+        return;
+      }
       await writeChunk(exchange, format.midstreamError(plan, sent));
       exchange.response.end();
       return;

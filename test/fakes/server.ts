@@ -101,6 +101,22 @@ async function handleProviderRequest(
   }
 }
 
+/** Sends a request to the control API or to the provider whose prefix it carries. */
+function dispatch(context: FakeContext, fakes: () => FakeProviders, request: IncomingMessage, response: ServerResponse): void {
+  const url = new URL(request.url ?? "/", context.urls.url);
+  if (url.pathname.startsWith("/__fake/")) {
+    void handleControl(fakes(), request, response, url.pathname);
+    return;
+  }
+  const route = ROUTES.find((candidate) => url.pathname === candidate.prefix || url.pathname.startsWith(`${candidate.prefix}/`));
+  if (route === undefined) {
+    response.writeHead(404, { "content-type": "application/json" });
+    response.end(JSON.stringify({ error: `No fake provider at ${url.pathname}` }));
+    return;
+  }
+  void handleProviderRequest(context, route, url, request, response);
+}
+
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -130,20 +146,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   };
   for (const client of options.oauthClients ?? []) context.idp.registerClient(client);
 
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", urls.url);
-    if (url.pathname.startsWith("/__fake/")) {
-      void handleControl(fakes, request, response, url.pathname);
-      return;
-    }
-    const route = ROUTES.find((candidate) => url.pathname === candidate.prefix || url.pathname.startsWith(`${candidate.prefix}/`));
-    if (route === undefined) {
-      response.writeHead(404, { "content-type": "application/json" });
-      response.end(JSON.stringify({ error: `No fake provider at ${url.pathname}` }));
-      return;
-    }
-    void handleProviderRequest(context, route, url, request, response);
-  });
+  const server = createServer((request, response) => dispatch(context, () => fakes, request, response));
   Object.assign(urls, urlsFor(await listen(server, options.port ?? 0)));
 
   const fakes: FakeProviders = {
