@@ -9,7 +9,10 @@ import { connectedProviders, useAuthStatus } from "@/src/client/use-auth-status"
 /** First run shows the provider setup; once a provider is connected, the chat. */
 export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "settings" }) {
   const { status, error, refresh } = useAuthStatus();
-  const [view, setView] = useState(initialView);
+  // Until the user picks a view, it follows the first status: chat when connected, setup otherwise.
+  // Connecting on the setup screen keeps it open, so the user sees "Connected as …" first.
+  const [chosenView, setView] = useState<"chat" | "settings" | null>(initialView === "settings" ? "settings" : null);
+  const [firstStatusConnected, setFirstStatusConnected] = useState<boolean | null>(null);
   const [conversation, setConversation] = useState<StoredConversation | null>(null);
 
   useEffect(() => {
@@ -33,6 +36,8 @@ export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "set
   if (!status || !conversation) return <main className="page muted">Loading…</main>;
 
   const connected = connectedProviders(status).length > 0;
+  if (firstStatusConnected === null) setFirstStatusConnected(connected);
+  const view = chosenView ?? ((firstStatusConnected ?? connected) ? "chat" : "settings");
   if (!connected || view === "settings") {
     return (
       <main className="page setup">
@@ -40,7 +45,7 @@ export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "set
           <h1 className="logo">Quire</h1>
           {connected ? (
             <button type="button" onClick={() => setView("chat")}>
-              Back to chat
+              {firstStatusConnected ? "Back to chat" : "Start chatting"}
             </button>
           ) : null}
         </header>

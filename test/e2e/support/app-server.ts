@@ -1,0 +1,89 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+
+export interface AppServer {
+  url: string;
+  dataDir: string;
+  /** Everything the server printed on stdout and stderr so far. */
+  logs: () => string;
+  stop: () => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds the app once if no production build exists (the test command builds first). */
+export function ensureBuilt(): void {
+  if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
+  const result = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (result.status !== 0) throw new Error("next build failed");
+}
+
+async function waitForReady(url: string, child: ChildProcess, logs: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Quire exited early (${child.exitCode}):\n${logs()}`);
+    try {
+      const response = await fetch(`${url}/api/auth/status`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`Quire did not start within 60 s:\n${logs()}`);
+}
+
+/** Starts the built app (`next start`) on a free port, with the given env on top of test defaults. */
+export async function startAppServer(env: Record<string, string>): Promise<AppServer> {
+  ensureBuilt();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = env.QUIRE_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "quire-e2e-"));
+  let output = "";
+  const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      APP_URL: url,
+      QUIRE_DATA_DIR: dataDir,
+      SESSION_SECRET: "e2e-session-secret-long-enough-for-quire",
+      LOG_LEVEL: "debug",
+      QUIRE_DOCS_DIR: path.join(dataDir, "no-docs"),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const logs = () => output;
+  await waitForReady(url, child, logs);
+  return {
+    url,
+    dataDir,
+    logs,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}
