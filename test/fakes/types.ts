@@ -145,7 +145,7 @@ export interface FakeProviders {
   setNextBehavior(behavior: NextBehavior): void;
   setOpenRouterCreditsMode(mode: CreditsMode): void;
   clearRequests(): void;
-  /** Clears requests, behaviors and all IDP grants (codes, tokens, revocations); keeps clients. */
+  /** Clears requests, behaviors, all IDP grants (codes, tokens, revocations), deny and TTL, and the credits mode; keeps clients. */
   reset(): void;
   close(): Promise<void>;
 }
