@@ -59,6 +59,12 @@ export const envSchema = z.object({
   QUIRE_MAX_RETRY_WAIT_MS: milliseconds(5_000),
   QUIRE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1000).default(100),
   QUIRE_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(1_000_000).default(32_000),
+
+  /** Chunk size target in tokens (o200k count), and the overlap between pieces of a long section. */
+  QUIRE_CHUNK_TOKENS: z.coerce.number().int().min(64).max(4000).default(400),
+  QUIRE_CHUNK_OVERLAP: z.coerce.number().int().min(0).max(1000).default(60),
+  /** Texts per embedding call at ingest. */
+  QUIRE_EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(32),
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;

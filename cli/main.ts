@@ -1,0 +1,70 @@
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { runIngestCommand } from "@/cli/commands/ingest";
+import { runSearchCommand } from "@/cli/commands/search";
+import { runStatusCommand } from "@/cli/commands/status";
+import type { CliOutput } from "@/cli/output";
+
+const usage = `Usage: quire <command> [options]
+
+Commands:
+  ingest [dir]                  Index the docs folder (default: QUIRE_DOCS_DIR, ./docs)
+  status [--json]               Documents, chunks, embedded share, model, last ingest
+  search "<question>" [--k 5] [--json]
+                                Print the chunks that answer a question, best first
+
+Configuration comes from the environment (and ./.env). See docs/configuration.md.
+Exit codes: 0 success, 1 failure (including "the data dir is owned by a running server"), 2 usage error.`;
+
+/** Loads ./.env.local and ./.env like Next.js does, without overriding what is already set. */
+function loadDotEnv(): void {
+  for (const file of [".env.local", ".env"]) {
+    if (existsSync(file)) process.loadEnvFile(file);
+  }
+}
+
+/** Runs one CLI command and returns the process exit code. */
+export async function main(argv: string[], output: CliOutput = processOutput()): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { k: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    output.error(`${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help || command === undefined || command === "help") {
+    output.log(usage);
+    return command === undefined && !parsed.values.help ? 2 : 0;
+  }
+  loadDotEnv();
+  try {
+    switch (command) {
+      case "ingest":
+        return await runIngestCommand({ dir: rest[0] }, output);
+      case "status":
+        return await runStatusCommand({ json: parsed.values.json }, output);
+      case "search":
+        return await runSearchCommand({ question: rest.join(" "), k: parsed.values.k, json: parsed.values.json }, output);
+      default:
+        output.error(`Unknown command "${command}".\n\n${usage}`);
+        return 2;
+    }
+  } catch (error) {
+    output.error(`quire ${command}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+function processOutput(): CliOutput {
+  return {
+    log: (line) => process.stdout.write(`${line}\n`),
+    error: (line) => process.stderr.write(`${line}\n`),
+    write: (text) => process.stderr.write(text),
+    isTTY: process.stderr.isTTY === true,
+  };
+}

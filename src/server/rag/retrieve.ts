@@ -1,0 +1,123 @@
+import { buildRetrievalQuery, type ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
+import { fuseByReciprocalRank, type FusedChunk } from "@/src/server/rag/retrieve/fuse";
+import { judgeRetrieval } from "@/src/server/rag/retrieve/weak";
+import type { KnowledgeStore } from "@/src/server/rag/store";
+import { sameEmbeddingSpace, type ScoredChunk } from "@/src/server/rag/types";
+
+/** One numbered source of an answer: the prompt cites it as `[index]`, the UI links it. */
+export interface RetrievedSource {
+  id: string;
+  /** 1-based: the `[n]` the model cites. */
+  index: number;
+  title: string;
+  heading: string;
+  url: string | null;
+  /** Relative to the docs folder. */
+  path: string;
+  snippet: string;
+  text: string;
+  score: number;
+}
+
+export type EmbedQuery = (text: string) => Promise<{ embedding: number[]; model: string }>;
+
+export interface RetrieveInput {
+  store: KnowledgeStore;
+  messages: ConversationMessage[];
+  /** null when no credential can embed the query: full text only. */
+  embedQuery: EmbedQuery | null;
+  k?: number;
+}
+
+export interface RetrieveResult {
+  sources: RetrievedSource[];
+  weak: boolean;
+  mode: "hybrid" | "fulltext";
+  /** Why vectors were not used, for logs and `quire status`. */
+  fallbackReason?: string;
+  /** The text that was searched (the question, expanded for a follow-up). */
+  query: string;
+}
+
+export const DEFAULT_K = 5;
+const SNIPPET_CHARS = 280;
+
+/** A short plain-text preview: the heading line and Markdown marks dropped, cut at a word. */
+export function makeSnippet(text: string): string {
+  const plain = text
+    .replace(/^ {0,3}#{1,6}[ \t][^\n]*\n+/, "")
+    .replace(/```[^\n]*\n?/g, "")
+    .replace(/[*_`>#|]+/g, " ")
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (plain.length <= SNIPPET_CHARS) return plain;
+  const cut = plain.slice(0, SNIPPET_CHARS);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), SNIPPET_CHARS / 2))}…`;
+}
+
+/** Vector candidates, or the reason there are none (never throws: a failed embed means full text). */
+async function vectorCandidates(
+  store: KnowledgeStore,
+  embedQuery: EmbedQuery | null,
+  query: string,
+  pool: number,
+): Promise<{ chunks: ScoredChunk[]; fallbackReason?: string }> {
+  if (embedQuery === null) return { chunks: [], fallbackReason: "no credential to embed the question" };
+  const space = await store.embeddingSpace();
+  if (space === null) return { chunks: [], fallbackReason: "the index has no vectors yet (ingested without a key)" };
+  let queryVector: { embedding: number[]; model: string };
+  try {
+    queryVector = await embedQuery(query);
+  } catch (error) {
+    return { chunks: [], fallbackReason: `embedding the question failed: ${(error as Error).message}` };
+  }
+  const querySpace = { model: queryVector.model, dimensions: queryVector.embedding.length };
+  if (!sameEmbeddingSpace(space, querySpace)) {
+    return {
+      chunks: [],
+      fallbackReason: `the question was embedded with ${querySpace.model} (${querySpace.dimensions}d) but the index uses ${space.model} (${space.dimensions}d)`,
+    };
+  }
+  return { chunks: await store.searchVector(queryVector.embedding, pool) };
+}
+
+function toSource(chunk: FusedChunk, position: number): RetrievedSource {
+  return {
+    id: chunk.id,
+    index: position + 1,
+    title: chunk.title,
+    heading: chunk.heading,
+    url: chunk.url,
+    path: chunk.path,
+    snippet: makeSnippet(chunk.text),
+    text: chunk.text,
+    score: chunk.fusedScore,
+  };
+}
+
+/**
+ * Hybrid retrieval for a chat turn: top candidates by vector similarity and by
+ * full text, fused by reciprocal rank. Falls back to full text alone when the
+ * question cannot be embedded in the index's space, and flags weak retrieval.
+ */
+export async function retrieveForChat(input: RetrieveInput): Promise<RetrieveResult> {
+  const k = input.k ?? DEFAULT_K;
+  const pool = Math.max(k * 4, 20);
+  const query = buildRetrievalQuery(input.messages);
+  if (query.trim() === "") return { sources: [], weak: true, mode: "fulltext", fallbackReason: "empty question", query };
+  const [vector, text] = await Promise.all([
+    vectorCandidates(input.store, input.embedQuery, query, pool),
+    input.store.searchText(query, pool),
+  ]);
+  const fused = fuseByReciprocalRank(vector.chunks, text);
+  const verdict = judgeRetrieval(query, fused);
+  const mode = vector.fallbackReason === undefined ? "hybrid" : "fulltext";
+  return {
+    sources: fused.slice(0, k).map(toSource),
+    weak: verdict.weak,
+    mode,
+    ...(vector.fallbackReason !== undefined && { fallbackReason: vector.fallbackReason }),
+    query,
+  };
+}

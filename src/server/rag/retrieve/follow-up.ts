@@ -1,0 +1,42 @@
+/**
+ * Conversation-aware retrieval: a follow-up such as "and on Windows?" means
+ * little alone, so it is searched together with the user's previous question.
+ */
+
+export interface ConversationMessage {
+  role: "user" | "assistant";
+  text: string;
+}
+
+const stopWords = new Set(
+  ("a an and are as at be but by can could do does for from has have how i if in into is it its me my of on or our " +
+    "should so than that the their them then there these they this to was we were what when where which who why " +
+    "will with would you your about also any else more just please").split(" "),
+);
+
+/** Lower-cased words of a text minus common stop words. */
+export function contentTerms(text: string): string[] {
+  return (text.toLowerCase().normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? []).filter(
+    (word) => !stopWords.has(word) && (word.length > 1 || /\p{N}/u.test(word)),
+  );
+}
+
+const continuationCue = /^(and|or|but|also|what about|how about|then|so|same|ok|okay|why|how come)\b/i;
+const referringWord = /\b(it|its|that|this|those|these|they|them|there|one|ones)\b/i;
+
+/** True when the message reads as a continuation of the previous one rather than a question of its own. */
+export function isFollowUp(text: string): boolean {
+  const trimmed = text.trim();
+  if (continuationCue.test(trimmed)) return true;
+  const terms = contentTerms(trimmed);
+  return terms.length <= 3 && (terms.length <= 1 || referringWord.test(trimmed));
+}
+
+/** The text to retrieve with: the last user message, led by the previous one when it is a follow-up. */
+export function buildRetrievalQuery(messages: readonly ConversationMessage[]): string {
+  const userTexts = messages.filter((message) => message.role === "user").map((message) => message.text.trim());
+  const last = userTexts.at(-1) ?? "";
+  const previous = userTexts.at(-2);
+  if (previous === undefined || last === "" || !isFollowUp(last)) return last;
+  return `${previous}\n${last}`;
+}
