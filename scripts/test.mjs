@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm test`: type check, lint, then every suite (unit, integration, build, browser).
+// Ends with one plain line, "N passed, N failed, N skipped", and a non-zero exit on any failure.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const resultsDir = path.join(root, "test-results");
+rmSync(resultsDir, { recursive: true, force: true });
+mkdirSync(resultsDir, { recursive: true });
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failedSteps = [];
+const started = Date.now();
+
+function step(name, command, args) {
+  console.log(`\n=== ${name} ===`);
+  const began = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env });
+  const ok = result.status === 0;
+  console.log(`=== ${name}: ${ok ? "ok" : "FAILED"} (${((Date.now() - began) / 1000).toFixed(1)} s) ===`);
+  if (!ok) failedSteps.push(name);
+  return ok;
+}
+
+function suite(project) {
+  const output = path.join(resultsDir, `${project}.json`);
+  step(`${project} tests`, bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${output}`]);
+  if (!existsSync(output)) {
+    totals.failed += 1;
+    return;
+  }
+  const report = JSON.parse(readFileSync(output, "utf8"));
+  totals.passed += report.numPassedTests ?? 0;
+  totals.failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+}
+
+step("type check", bin("tsc"), ["--noEmit"]);
+step("lint", bin("eslint"), ["--max-warnings=0", "."]);
+suite("unit");
+suite("integration");
+if (step("build", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"])) suite("e2e");
+else totals.failed += 1;
+
+const minutes = ((Date.now() - started) / 60000).toFixed(1);
+if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(", ")}`);
+console.log(`\nSuite time: ${minutes} min`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedSteps.length > 0 || totals.failed > 0 ? 1 : 0);

@@ -1,0 +1,25 @@
+import { env, EnvError } from "@/src/server/env";
+import { log } from "@/src/server/log";
+
+/**
+ * Server start-up: a bad configuration stops start-up with a message that names
+ * the variable, instead of failing on the first request.
+ */
+export async function startServer(): Promise<void> {
+  try {
+    const parsed = env();
+    log().info(
+      { appUrl: parsed.APP_URL, dataDir: parsed.dataDir, oauth: parsed.oauthEnabled, store: parsed.DATABASE_URL ? "postgres" : "pglite" },
+      "quire starting",
+    );
+    if (parsed.QUIRE_UNSAFE_ALLOW_HTTP_IDP) {
+      log().warn("QUIRE_UNSAFE_ALLOW_HTTP_IDP is on: OAuth talks to an http:// IDP. Use this only with the local fake IDP.");
+    }
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(`quire: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
