@@ -8,6 +8,7 @@ import { errorFromChat, saveConversation, type QuireMessage, type StoredConversa
 import { ErrorCard } from "@/src/client/error-card";
 import { MessageView } from "@/src/client/message-view";
 import type { AuthStatus } from "@/src/shared/auth";
+import type { Notice } from "@/src/shared/chat";
 import type { ErrorPayload, ProviderId } from "@/src/shared/errors";
 
 interface ChatViewProps {
@@ -28,7 +29,14 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
   const transport = useMemo(() => new DefaultChatTransport<QuireMessage>({ api: "/api/chat" }), []);
   /** Provider and model travel with each request, so switching takes effect at the next question. */
   const requestOptions = () => ({ body: { provider, ...(model && { model }) } });
-  const chat = useChat<QuireMessage>({ transport, messages: initial.messages as QuireMessage[] });
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const chat = useChat<QuireMessage>({
+    transport,
+    messages: initial.messages as QuireMessage[],
+    onData: (part) => {
+      if (part.type === "data-notice") setNotice(part.data);
+    },
+  });
   const busy = chat.status === "submitted" || chat.status === "streaming";
   const liveError = chat.error ? errorFromChat(chat.error) : null;
   const error = liveError ?? (chat.status === "ready" ? storedError : null);
@@ -91,6 +99,17 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
         }}
         busy={busy}
       />
+      {notice && (
+        <p className="banner" role="status">
+          {notice.message}{" "}
+          <a href={notice.topUpUrl} target="_blank" rel="noreferrer">
+            Top up
+          </a>{" "}
+          <button type="button" className="secondary" onClick={() => setNotice(null)} aria-label="Dismiss">
+            ×
+          </button>
+        </p>
+      )}
       <main className="conversation" aria-live="polite" aria-busy={busy}>
         {chat.messages.length === 0 && (
           <p className="empty muted">Ask anything about the documentation. Answers cite their sources.</p>

@@ -4,9 +4,9 @@ import { z } from "zod";
 import type { UIMessage } from "ai";
 import { errorPayloadSchema, parseStreamErrorText, type ErrorPayload } from "@/src/shared/errors";
 import { readErrorBody } from "@/src/client/api";
-import type { ChatMetadata } from "@/src/shared/chat";
+import type { ChatDataParts, ChatMetadata } from "@/src/shared/chat";
 
-export type QuireMessage = UIMessage<ChatMetadata>;
+export type QuireMessage = UIMessage<ChatMetadata, ChatDataParts>;
 
 /**
  * The conversation lives in the browser (the server keeps no session state):

@@ -34,6 +34,11 @@ export function MessageView({ message, interrupted, streaming }: MessageViewProp
       {streaming && <span className="cursor" aria-hidden="true" />}
       {interrupted && <p className="interrupted">Interrupted: this answer is incomplete.</p>}
       {!streaming && <SourceList text={text} sources={sources} />}
+      {message.metadata?.fallbackFrom && (
+        <p className="notice muted">
+          {message.metadata.fallbackFrom} was unavailable, so {message.metadata.model} answered instead.
+        </p>
+      )}
       {message.metadata?.model && (
         <p className="meta muted">
           {message.metadata.model}

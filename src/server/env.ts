@@ -57,6 +57,8 @@ export const envSchema = z.object({
   QUIRE_IDLE_TIMEOUT_MS: milliseconds(30_000),
   QUIRE_VALIDATION_TIMEOUT_MS: milliseconds(5_000),
   QUIRE_MAX_RETRY_WAIT_MS: milliseconds(5_000),
+  QUIRE_LOW_BALANCE_USD: z.coerce.number().min(0).default(1),
+  CHUTES_FALLBACK_MODEL: optionalString,
   QUIRE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1000).default(100),
   QUIRE_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(1_000_000).default(32_000),
 

@@ -33,6 +33,8 @@ export const chatMetadataSchema = z.object({
   model: z.string().optional(),
   credential: z.enum(["header", "apiKey", "oauth", "operator"]).optional(),
   retrieval: z.enum(["hybrid", "fulltext", "none"]).optional(),
+  /** Set when the requested model was unavailable and CHUTES_FALLBACK_MODEL answered. */
+  fallbackFrom: z.string().optional(),
   weak: z.boolean().optional(),
 });
 export type ChatMetadata = z.infer<typeof chatMetadataSchema>;
@@ -43,3 +45,10 @@ export function messageText(message: { parts: ReadonlyArray<{ type: string }> })
     .map((part) => (part.type === "text" && "text" in part && typeof part.text === "string" ? part.text : ""))
     .join("");
 }
+
+/** A transient notice beside the answer, e.g. the pre-flight low-balance warning. */
+export const noticeSchema = z.object({ kind: z.literal("low-balance"), message: z.string(), topUpUrl: z.string() });
+export type Notice = z.infer<typeof noticeSchema>;
+
+/** The data parts of our UI message stream. */
+export type ChatDataParts = { notice: Notice };

@@ -7,7 +7,11 @@ let fakes: FakeProviders;
 let POST: typeof import("@/app/api/chat/route").POST;
 
 beforeAll(async () => {
-  ({ fakes } = await startAppEnvironment({ QUIRE_MAX_RETRY_WAIT_MS: "200" }));
+  ({ fakes } = await startAppEnvironment({
+    QUIRE_MAX_RETRY_WAIT_MS: "200",
+    QUIRE_FIRST_TOKEN_TIMEOUT_MS: "1500",
+    QUIRE_IDLE_TIMEOUT_MS: "1000",
+  }));
   ({ POST } = await import("@/app/api/chat/route"));
 });
 afterAll(() => fakes.close());
@@ -171,5 +175,70 @@ describe("failures after the stream started arrive as an error part with the sam
     const chunks = await readUiStream(response);
     const errorPart = chunks.find((chunk) => chunk.type === "error");
     expect(parseStreamErrorText(String(errorPart?.errorText)).code).toBe("upstream_error");
+  });
+});
+
+describe("timeouts, fallback and the pre-flight balance check", () => {
+  it("a first token later than QUIRE_FIRST_TOKEN_TIMEOUT_MS → 504 timeout, not retried", async () => {
+    const key = fakes.keys.chutesKey("sleepy");
+    fakes.setBehavior(key, { firstTokenDelayMs: 5000 });
+    const started = Date.now();
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(504);
+    expect((await errorOf(response)).code).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(chatCalls()).toHaveLength(1);
+    // The upstream request was abandoned, not left running.
+    await expect.poll(() => chatCalls()[0]?.clientClosedAt).toBeDefined();
+  });
+
+  it("silence between tokens longer than QUIRE_IDLE_TIMEOUT_MS ends the stream with timeout", async () => {
+    const key = fakes.keys.openrouterKey("stalls");
+    fakes.setBehavior(key, { tokensPerSecond: 0.4, reasoning: null });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(200);
+    const chunks = await readUiStream(response);
+    const errorPart = chunks.find((chunk) => chunk.type === "error");
+    expect(parseStreamErrorText(String(errorPart?.errorText)).code).toBe("timeout");
+    expect(streamedText(chunks).length).toBeGreaterThan(0);
+  });
+
+  it("announces the Chutes fallback model when the requested one stays unavailable", async () => {
+    process.env.CHUTES_FALLBACK_MODEL = "Qwen/Qwen3-235B-A22B-Instruct-2507";
+    const { resetEnvForTests } = await import("@/src/server/env");
+    resetEnvForTests();
+    try {
+      const key = fakes.keys.chutesKey("alice");
+      fakes.setNextBehavior({ unavailable: true, times: 2, provider: "chutes" });
+      const response = await chat(key, { messages: [userMessage("hi")] });
+      expect(response.status).toBe(200);
+      const chunks = await readUiStream(response);
+      const start = chunks.find((chunk) => chunk.type === "start");
+      expect(start?.messageMetadata).toMatchObject({
+        model: "Qwen/Qwen3-235B-A22B-Instruct-2507",
+        fallbackFrom: "deepseek-ai/DeepSeek-V3.2-TEE",
+      });
+      expect(chatCalls().map((call) => (call.body as { model: string }).model)).toEqual([
+        "deepseek-ai/DeepSeek-V3.2-TEE",
+        "deepseek-ai/DeepSeek-V3.2-TEE",
+        "Qwen/Qwen3-235B-A22B-Instruct-2507",
+      ]);
+    } finally {
+      delete process.env.CHUTES_FALLBACK_MODEL;
+      resetEnvForTests();
+    }
+  });
+
+  it("warns about a low balance beside the answer, without blocking it", async () => {
+    const key = fakes.keys.chutesKey("lowfunds");
+    fakes.setBehavior(key, { balance: 0.42, firstTokenDelayMs: 300 });
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    expect(response.status).toBe(200);
+    const chunks = await readUiStream(response);
+    const notice = chunks.find((chunk) => chunk.type === "data-notice");
+    expect(notice?.data).toMatchObject({ kind: "low-balance" });
+    expect(String((notice?.data as { message: string }).message)).toContain("$0.42");
+    expect(streamedText(chunks).length).toBeGreaterThan(0);
+    expect(fakes.requests.find((request) => request.path === "/users/me")?.authorization).toBe(`Bearer ${key}`);
   });
 });

@@ -5,8 +5,9 @@ import { log } from "@/src/server/log";
 import { defaultChatModel } from "@/src/server/providers/config";
 import { unwrapAppError } from "@/src/server/providers/embeddings";
 import { startAnswer } from "@/src/server/chat/stream-answer";
-import { messageText, type ChatMetadata, type ChatRequest } from "@/src/shared/chat";
+import { messageText, type ChatDataParts, type ChatMetadata, type ChatRequest } from "@/src/shared/chat";
 import type { ChatSource } from "@/src/shared/sources";
+import { preflightBalance } from "@/src/server/chat/preflight";
 
 export interface Retrieval {
   sources: ChatSource[];
@@ -56,8 +57,9 @@ export async function runChat(input: ChatInput): Promise<Response> {
   if (!last || last.role !== "user" || last.text.trim() === "") {
     throw new AppError("bad_request", "The last message must be a non-empty user message.");
   }
+  const balance = preflightBalance(credential, signal);
   const retrieval = await input.retrieve({ credential, messages: history, signal });
-  const { result, attempts, failure } = await startAnswer({
+  const { result, attempts, failure, model: answeringModel } = await startAnswer({
     credential,
     model,
     system: retrieval.system,
@@ -65,15 +67,19 @@ export async function runChat(input: ChatInput): Promise<Response> {
     signal,
     baseFetch: input.baseFetch,
   });
+  // The balance check ran beside retrieval; it is used only if it has already answered.
+  const notice = await Promise.race([balance, Promise.resolve(null)]);
   const metadata: ChatMetadata = {
     provider: credential.provider,
-    model,
+    model: answeringModel,
+    ...(answeringModel !== model && { fallbackFrom: model }),
     credential: credential.source,
     retrieval: retrieval.mode,
     weak: retrieval.weak,
   };
-  const stream = createUIMessageStream<UIMessage<ChatMetadata>>({
+  const stream = createUIMessageStream<UIMessage<ChatMetadata, ChatDataParts>>({
     execute: ({ writer }) => {
+      if (notice) writer.write({ type: "data-notice", data: notice, transient: true });
       for (const source of retrieval.sources) {
         writer.write({
           type: "source-url",

@@ -54,21 +54,21 @@ function startAttempt(request: AnswerRequest) {
   return { guard, result };
 }
 
-/**
- * Starts the answer and waits for its first token, so that a failure before any
- * output is answered with a real HTTP status. 429, 502 and 503 before the first
- * token get one retry after a backoff that honours Retry-After (capped); 401, 402
- * and 403 are never retried, and nothing is retried once tokens have streamed.
- */
-export async function startAnswer(
-  request: AnswerRequest,
-): Promise<{ result: AnswerStream; attempts: number; failure: () => AppError | undefined }> {
+export interface StartedAnswer {
+  result: AnswerStream;
+  attempts: number;
+  /** The model that is answering: the requested one, or the announced fallback. */
+  model: string;
+  failure: () => AppError | undefined;
+}
+
+async function attemptWithRetry(request: AnswerRequest, attemptsSoFar: number): Promise<StartedAnswer> {
   const maxWait = request.maxRetryWaitMs ?? env().QUIRE_MAX_RETRY_WAIT_MS;
   for (let attempt = 1; ; attempt++) {
     const { guard, result } = startAttempt(request);
     try {
       await guard.firstToken;
-      return { result, attempts: attempt, failure: guard.failure };
+      return { result, attempts: attemptsSoFar + attempt, model: request.model, failure: guard.failure };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const retryable = error.code === "rate_limited" || error.code === "provider_unavailable";
@@ -77,5 +77,33 @@ export async function startAnswer(
       log().info({ code: error.code, provider: request.credential.provider, waitMs: wait }, "retrying chat once");
       await sleep(wait, request.signal);
     }
+  }
+}
+
+/**
+ * Starts the answer and waits for its first token, so that a failure before any
+ * output is answered with a real HTTP status. 429, 502 and 503 before the first
+ * token get one retry after a backoff that honours Retry-After (capped); 401, 402
+ * and 403 are never retried, and nothing is retried once tokens have streamed.
+ * When Chutes stays unavailable and CHUTES_FALLBACK_MODEL is set, the fallback
+ * model gets one attempt, and the answer's metadata announces it.
+ */
+export async function startAnswer(request: AnswerRequest): Promise<StartedAnswer> {
+  try {
+    return await attemptWithRetry(request, 0);
+  } catch (error) {
+    const fallback = env().CHUTES_FALLBACK_MODEL;
+    const eligible =
+      error instanceof AppError &&
+      error.code === "provider_unavailable" &&
+      request.credential.provider === "chutes" &&
+      fallback !== undefined &&
+      fallback !== request.model &&
+      !request.signal.aborted;
+    if (!eligible) throw error;
+    log().info({ model: request.model, fallback }, "chutes model unavailable; trying the fallback model");
+    const guard = startAttempt({ ...request, model: fallback });
+    await guard.guard.firstToken;
+    return { result: guard.result, attempts: 3, model: fallback, failure: guard.guard.failure };
   }
 }
