@@ -231,7 +231,7 @@ describe("timeouts, fallback and the pre-flight balance check", () => {
 
   it("warns about a low balance beside the answer, without blocking it", async () => {
     const key = fakes.keys.chutesKey("lowfunds");
-    fakes.setBehavior(key, { balance: 0.42, firstTokenDelayMs: 300 });
+    fakes.setBehavior(key, { balance: 0.42, firstTokenDelayMs: 1000 });
     const response = await chat(key, { messages: [userMessage("hi")] });
     expect(response.status).toBe(200);
     const chunks = await readUiStream(response);
