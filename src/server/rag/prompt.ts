@@ -1,4 +1,5 @@
 import type { RetrievedSource } from "@/src/server/rag/retrieve";
+import { chunkLocation } from "@/src/server/rag/types";
 
 /**
  * The system prompt of a chat turn: numbered sources `[1]…[n]` and the rules for
@@ -26,7 +27,7 @@ export function buildSystemPrompt(input: { sources: RetrievedSource[]; weak: boo
 }
 
 function formatSource(source: RetrievedSource): string {
-  const location = source.heading && source.heading !== source.title ? `${source.title} > ${source.heading}` : source.title;
+  const location = chunkLocation(source);
   const link = source.url ? `\nURL: ${source.url}` : "";
   return `[${source.index}] ${location}\nFile: ${source.path}${link}\n"""\n${source.text.replaceAll('"""', '"\u200b""')}\n"""`;
 }

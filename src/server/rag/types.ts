@@ -73,10 +73,15 @@ export interface IngestSummary {
   durationMs: number;
 }
 
+/** Where a chunk sits, e.g. `Guide > Install > Linux`, without repeating a title that the heading path starts with. */
+export function chunkLocation(chunk: { title: string; heading: string }): string {
+  if (chunk.heading === "") return chunk.title;
+  return chunk.heading.startsWith(chunk.title) ? chunk.heading : `${chunk.title} > ${chunk.heading}`;
+}
+
 /** The text that is embedded for a chunk: where it sits, then what it says. */
 export function embeddingInput(chunk: { title: string; heading: string; text: string }): string {
-  const location = chunk.heading && chunk.heading !== chunk.title ? `${chunk.title} > ${chunk.heading}` : chunk.title;
-  return `${location}\n\n${chunk.text}`;
+  return `${chunkLocation(chunk)}\n\n${chunk.text}`;
 }
 
 /** Embedding model names compare case-insensitively: Chutes says `BAAI/bge-m3`, OpenRouter `baai/bge-m3`. */
