@@ -34,7 +34,9 @@ function suite(project) {
   }
   const report = JSON.parse(readFileSync(output, "utf8"));
   totals.passed += report.numPassedTests ?? 0;
-  totals.failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  // A file that fails to load has no failed test of its own; count it once.
+  const failedTests = report.numFailedTests ?? 0;
+  totals.failed += failedTests > 0 ? failedTests : report.success === false ? Math.max(1, report.numFailedTestSuites ?? 0) : 0;
   totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 
