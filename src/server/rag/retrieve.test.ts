@@ -101,7 +101,8 @@ describe("retrieveForChat", () => {
 
 describe("snippets and the system prompt", () => {
   it("makes a plain snippet without the heading line", () => {
-    expect(makeSnippet("## Install\n\nRun **the** `script`.")).toBe("Run the script .");
+    expect(makeSnippet("## Install\n\nRun **the** `quire_ingest` [script](https://x).")).toBe("Run the quire_ingest script.");
+    expect(makeSnippet("| a | b |\n|---|---|\n| QUIRE_DATA_DIR | x |")).toBe("a b QUIRE_DATA_DIR x");
     expect(makeSnippet(`word `.repeat(200)).length).toBeLessThanOrEqual(281);
   });
 

@@ -42,13 +42,15 @@ export interface RetrieveResult {
 export const DEFAULT_K = 5;
 const SNIPPET_CHARS = 280;
 
-/** A short plain-text preview: the heading line and Markdown marks dropped, cut at a word. */
+/** A short plain-text preview: the heading line and Markdown marks dropped (underscores kept: they are in names), cut at a word. */
 export function makeSnippet(text: string): string {
   const plain = text
     .replace(/^ {0,3}#{1,6}[ \t][^\n]*\n+/, "")
     .replace(/```[^\n]*\n?/g, "")
-    .replace(/[*_`>#|]+/g, " ")
+    .replace(/^\s*>\s?/gm, "")
+    .replace(/^\s*\|?[\s:|-]*-{3,}[\s:|-]*$/gm, "")
     .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\*\*|__|[*`|]/g, " ")
     .replace(/\s+/g, " ")
     .trim();
   if (plain.length <= SNIPPET_CHARS) return plain;
