@@ -51,6 +51,8 @@ export interface KnowledgeStore {
   searchText(question: string, k: number, options?: { match?: TextMatch }): Promise<ScoredChunk[]>;
   /** Cosine similarity search; `exact` bypasses the HNSW index (for recall measurements). */
   searchVector(embedding: number[], k: number, options?: { exact?: boolean }): Promise<ScoredChunk[]>;
+  /** The query plan of a vector search, to check that the HNSW index is used (benchmarks, diagnostics). */
+  explainVectorSearch(embedding: number[], k: number): Promise<string>;
   listDocuments(): Promise<StoredDocument[]>;
   /** Replaces every chunk of one document in one transaction; the checksum is written last. */
   replaceDocument(document: DocumentRecord, chunks: Chunk[]): Promise<void>;
@@ -89,6 +91,10 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
     embeddingSpace: () => readEmbeddingSpace(client),
     searchText: (question, k, searchOptions) => searchText(client, question, k, searchOptions?.match ?? "any"),
     searchVector: (embedding, k, searchOptions) => searchVector(client, embedding, k, searchOptions?.exact ?? false),
+    explainVectorSearch: async (embedding, k) => {
+      const rows = await client.query(`EXPLAIN ${VECTOR_SEARCH_SQL}`, [toVectorLiteral(embedding), k]);
+      return rows.map((row) => String(Object.values(row)[0])).join("\n");
+    },
     listDocuments: async () =>
       parseRows(storedDocumentRowSchema, await client.query("SELECT path, checksum FROM documents ORDER BY path")),
     replaceDocument: async (document, chunks) => {
@@ -170,11 +176,13 @@ async function searchText(client: SqlClient, question: string, k: number, match:
   return parseRows(scoredChunkRowSchema, rows);
 }
 
-async function searchVector(client: SqlClient, embedding: number[], k: number, exact: boolean): Promise<ScoredChunk[]> {
-  if (!(await vectorTableExists(client))) return [];
-  const sql = `SELECT ${SELECT_CHUNK}, (1 - (v.embedding <=> $1::vector))::float8 AS score
+const VECTOR_SEARCH_SQL = `SELECT ${SELECT_CHUNK}, (1 - (v.embedding <=> $1::vector))::float8 AS score
      FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
      ORDER BY v.embedding <=> $1::vector LIMIT $2`;
+
+async function searchVector(client: SqlClient, embedding: number[], k: number, exact: boolean): Promise<ScoredChunk[]> {
+  if (!(await vectorTableExists(client))) return [];
+  const sql = VECTOR_SEARCH_SQL;
   const params = [toVectorLiteral(embedding), k];
   if (!exact) return parseRows(scoredChunkRowSchema, await client.query(sql, params));
   return client.transaction(async (executor) => {
