@@ -16,6 +16,7 @@ const questionsSchema = z.object({
   corpus: z.string(),
   questions: z.array(z.object({ id: z.string(), question: z.string(), relevant: z.array(z.string()).min(1) })).min(40),
   offTopic: z.array(z.string()),
+  followUps: z.array(z.object({ previous: z.string(), question: z.string(), relevant: z.array(z.string()).min(1) })),
 });
 export type EvalSet = z.infer<typeof questionsSchema>;
 
@@ -111,4 +112,24 @@ export async function scoreWeakDetection(store: KnowledgeStore, set: EvalSet): P
     });
   }
   return results;
+}
+
+/** hit@5 of follow-up questions ("and on a Mac?") asked alone and with the previous turn (hybrid retrieval). */
+export async function scoreFollowUps(store: KnowledgeStore, set: EvalSet): Promise<{ alone: number; withPreviousTurn: number }> {
+  let alone = 0;
+  let expanded = 0;
+  for (const item of set.followUps) {
+    const hit = async (messages: { role: "user" | "assistant"; text: string }[]) => {
+      const result = await retrieveForChat({ store, messages, embedQuery: fakeEmbedQuery, k: 5 });
+      return result.sources.some((source) => item.relevant.includes(source.path)) ? 1 : 0;
+    };
+    alone += await hit([{ role: "user", text: item.question }]);
+    expanded += await hit([
+      { role: "user", text: item.previous },
+      { role: "assistant", text: "(previous answer)" },
+      { role: "user", text: item.question },
+    ]);
+  }
+  const count = Math.max(1, set.followUps.length);
+  return { alone: alone / count, withPreviousTurn: expanded / count };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
-import { indexCorpus, loadEvalSet, scoreConfigs, scoreWeakDetection, type ConfigScore } from "@/test/eval/evaluate";
+import { indexCorpus, loadEvalSet, scoreConfigs, scoreFollowUps, scoreWeakDetection, type ConfigScore } from "@/test/eval/evaluate";
 
 /**
  * Retrieval quality guard on the real corpus (`npm run eval` prints the full
@@ -31,6 +31,12 @@ describe("retrieval evaluation (48 questions over the shared corpus)", () => {
     expect(hybrid.hitAt5).toBeGreaterThanOrEqual(0.9);
     expect(hybrid.mrrAt10).toBeGreaterThanOrEqual(0.8);
     expect(scores.get("vector (fake embeddings)")!.hitAt5).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it("answers follow-ups better with the previous turn than alone", async () => {
+    const followUps = await scoreFollowUps(store, set);
+    expect(followUps.withPreviousTurn).toBeGreaterThanOrEqual(0.8);
+    expect(followUps.withPreviousTurn).toBeGreaterThan(followUps.alone);
   });
 
   it("flags most off-topic questions as weak and few answerable ones", async () => {

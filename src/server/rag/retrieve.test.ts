@@ -34,6 +34,9 @@ describe("follow-up expansion", () => {
   it("expands a follow-up with the previous question and leaves a full question alone", () => {
     expect(isFollowUp("and on Windows?")).toBe(true);
     expect(isFollowUp("what about it?")).toBe(true);
+    expect(isFollowUp("On macOS?")).toBe(true);
+    expect(isFollowUp("Why?")).toBe(true);
+    expect(isFollowUp("What is QNS?")).toBe(false);
     expect(isFollowUp("How do I configure the worker port range in config.yml?")).toBe(false);
     const messages = [
       { role: "user" as const, text: "How do I install a node on Linux?" },

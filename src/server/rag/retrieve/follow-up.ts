@@ -22,6 +22,7 @@ export function contentTerms(text: string): string[] {
 }
 
 const continuationCue = /^(and|or|but|also|what about|how about|then|so|same|ok|okay|why|how come)\b/i;
+const leadingPreposition = /^(on|in|for|with|without|using|via|under|from)\b/i;
 const referringWord = /\b(it|its|that|this|those|these|they|them|there|one|ones)\b/i;
 
 /** True when the message reads as a continuation of the previous one rather than a question of its own. */
@@ -29,7 +30,9 @@ export function isFollowUp(text: string): boolean {
   const trimmed = text.trim();
   if (continuationCue.test(trimmed)) return true;
   const terms = contentTerms(trimmed);
-  return terms.length <= 3 && (terms.length <= 1 || referringWord.test(trimmed));
+  if (terms.length === 0) return true;
+  if (terms.length <= 2 && leadingPreposition.test(trimmed)) return true;
+  return terms.length <= 3 && referringWord.test(trimmed);
 }
 
 /** The text to retrieve with: the last user message, led by the previous one when it is a follow-up. */
