@@ -109,3 +109,37 @@ describe.each(Object.keys(harnesses))("knowledge store contract: %s", (name) => 
     expect(await store.exclusive(async () => 42)).toBe(42);
   });
 });
+
+describe("PGlite on disk", () => {
+  it("persists across opens, holds the data-dir lock while open, and getStore() opens once per process", async () => {
+    const { mkdtempSync, existsSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { resetEnvForTests } = await import("@/src/server/env");
+    const { getStore, closeSharedStore } = await import("@/src/server/rag/store");
+    const dataDir = mkdtempSync(path.join(tmpdir(), "quire-store-"));
+    const previous = process.env.QUIRE_DATA_DIR;
+    process.env.QUIRE_DATA_DIR = dataDir;
+    delete process.env.DATABASE_URL;
+    resetEnvForTests();
+    try {
+      const first = getStore();
+      expect(getStore()).toBe(first);
+      const store = await first;
+      expect(store.location).toBe(path.join(dataDir, "index"));
+      expect(existsSync(path.join(dataDir, "quire.lock"))).toBe(true);
+      await expect(openStore({ dataDir: path.join(dataDir, "index") })).rejects.toThrow(/The Quire server \(pid \d+\) owns/);
+      await store.replaceDocument(document("kept.md", "c1"), [chunk("kept.md", 0, "Kept", "Persisted text")]);
+      await closeSharedStore();
+      expect(existsSync(path.join(dataDir, "quire.lock"))).toBe(false);
+      const reopened = await openStore({ dataDir: path.join(dataDir, "index"), readOnly: true });
+      expect(await reopened.listDocuments()).toEqual([{ path: "kept.md", checksum: "c1" }]);
+      await expect(reopened.removeDocuments(["kept.md"])).rejects.toThrow(/read-only/);
+      await reopened.close();
+    } finally {
+      process.env.QUIRE_DATA_DIR = previous;
+      resetEnvForTests();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -78,16 +78,27 @@ async function prepareSchema(client: SqlClient, readOnly: boolean): Promise<void
   }
 }
 
-let shared: Promise<KnowledgeStore> | undefined;
+/** Kept on globalThis: Next.js dev reloads modules, and a second open of the same dir would be refused by the lock. */
+const sharedKey = Symbol.for("quire.knowledgeStore");
+type SharedHolder = { [sharedKey]?: Promise<KnowledgeStore> };
 
 /**
  * The web server's store, opened once per process from env() (lock purpose
  * `server`). A failed open is forgotten so the next request tries again.
  */
 export function getStore(): Promise<KnowledgeStore> {
-  shared ??= openStore({ purpose: "server" }).catch((error: unknown) => {
-    shared = undefined;
+  const holder = globalThis as SharedHolder;
+  holder[sharedKey] ??= openStore({ purpose: "server" }).catch((error: unknown) => {
+    holder[sharedKey] = undefined;
     throw error;
   });
-  return shared;
+  return holder[sharedKey];
+}
+
+/** Closes the shared store (server shutdown) and forgets it, releasing the data-dir lock. */
+export async function closeSharedStore(): Promise<void> {
+  const holder = globalThis as SharedHolder;
+  const pending = holder[sharedKey];
+  holder[sharedKey] = undefined;
+  if (pending) await (await pending).close();
 }
