@@ -1,6 +1,7 @@
 import { AppError } from "@/src/server/errors";
 import { providerForToken, type Credential } from "@/src/server/auth/credential";
 import { readStoredKey } from "@/src/server/auth/api-key-store";
+import { hasSessionExpiredMarker, OAuthSessionExpiredError, resolveChutesSession } from "@/src/server/auth/chutes-session";
 import type { ProviderId } from "@/src/shared/errors";
 
 export interface ResolvedCredential {
@@ -20,11 +21,26 @@ export function bearerToken(request: Request): string | null {
   return match[1];
 }
 
-/** Resolves the credential for the provider, without a header: the Chutes API key wins over OAuth. */
-async function resolveForProvider(request: Request, provider: ProviderId): Promise<ResolvedCredential | null> {
+/** What one provider's slots yield: a credential, or the cookies that end an expired session. */
+interface ProviderOutcome {
+  credential: Credential | null;
+  setCookies: string[];
+  sessionExpired: boolean;
+}
+
+/**
+ * The provider's slots, without a header: the API key cookie first, then (Chutes only)
+ * the OAuth session, refreshed when it is about to expire (chutes-session.ts).
+ */
+async function resolveForProvider(request: Request, provider: ProviderId): Promise<ProviderOutcome> {
   const stored = await readStoredKey(request, provider);
-  if (stored) return { credential: { provider, token: stored.token, source: "apiKey" }, setCookies: [] };
-  return null;
+  if (stored) return { credential: { provider, token: stored.token, source: "apiKey" }, setCookies: [], sessionExpired: false };
+  if (provider !== "chutes") return { credential: null, setCookies: [], sessionExpired: false };
+  const session = await resolveChutesSession(request);
+  if (session.kind === "active") {
+    return { credential: { provider, token: session.accessToken, source: "oauth" }, setCookies: session.setCookies, sessionExpired: false };
+  }
+  return { credential: null, setCookies: session.kind === "expired" ? session.setCookies : [], sessionExpired: session.kind === "expired" };
 }
 
 /**
@@ -51,10 +67,16 @@ export async function resolveCredential(
     return { credential: { provider, token, source: "header" }, setCookies: [] };
   }
   const order: ProviderId[] = options.provider ? [options.provider] : ["chutes", "openrouter"];
+  const setCookies: string[] = [];
+  let sessionExpired = false;
   for (const provider of order) {
-    const resolved = await resolveForProvider(request, provider);
-    if (resolved) return resolved;
+    const outcome = await resolveForProvider(request, provider);
+    setCookies.push(...outcome.setCookies);
+    if (outcome.credential) return { credential: outcome.credential, setCookies };
+    sessionExpired ||= outcome.sessionExpired;
   }
+  // A refresh that just failed is reported, not swallowed: the 401 carries the cookies that sign the browser out.
+  if (sessionExpired) throw new OAuthSessionExpiredError(setCookies);
   return null;
 }
 
@@ -62,6 +84,8 @@ export async function resolveCredential(
 export async function requireCredential(request: Request, options: { provider?: ProviderId } = {}): Promise<ResolvedCredential> {
   const resolved = await resolveCredential(request, options);
   if (resolved) return resolved;
+  // The session ended on an earlier request; say so rather than "connect first".
+  if (options.provider !== "openrouter" && hasSessionExpiredMarker(request)) throw new OAuthSessionExpiredError([]);
   const which = options.provider === "openrouter" ? "an OpenRouter key" : options.provider === "chutes" ? "Chutes" : "a provider";
   throw new AppError("invalid_credential", `Connect ${which} first: add an API key in Settings, or send \`Authorization: Bearer <key>\`.`, {
     provider: options.provider,

@@ -1,11 +1,20 @@
 import { readStoredKey } from "@/src/server/auth/api-key-store";
+import { hasSessionExpiredMarker, isUsableSession, readChutesSession } from "@/src/server/auth/chutes-session";
 import { env } from "@/src/server/env";
 import type { AuthStatus } from "@/src/shared/auth";
 
-/** What the UI may know about the connected providers: hints and names, never a key or token. */
+/**
+ * What the UI may know about the connected providers: hints and names, never a key or token.
+ * It does not refresh the OAuth session (this answer sets no cookies); a session counts as
+ * signed in while it is refreshable, and `sessionExpired` reports the marker a failed refresh left.
+ */
 export async function authStatus(request: Request): Promise<AuthStatus> {
-  const [chutesKey, openRouterKey] = await Promise.all([readStoredKey(request, "chutes"), readStoredKey(request, "openrouter")]);
-  const oauth = null as { username: string | null } | null;
+  const [chutesKey, openRouterKey, session] = await Promise.all([
+    readStoredKey(request, "chutes"),
+    readStoredKey(request, "openrouter"),
+    readChutesSession(request),
+  ]);
+  const oauth = session && isUsableSession(session) ? { username: session.username } : null;
   return {
     chutes: {
       active: chutesKey ? "apiKey" : oauth ? "oauth" : null,
@@ -14,7 +23,7 @@ export async function authStatus(request: Request): Promise<AuthStatus> {
         : null,
       oauth,
       oauthEnabled: env().oauthEnabled,
-      sessionExpired: false,
+      sessionExpired: oauth === null && (hasSessionExpiredMarker(request) || session !== null),
     },
     openrouter: {
       active: openRouterKey ? "apiKey" : null,
