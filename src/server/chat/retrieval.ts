@@ -1,8 +1,52 @@
-import type { Retriever } from "@/src/server/chat/chat-service";
+import type { Retrieval, Retriever } from "@/src/server/chat/chat-service";
+import { log } from "@/src/server/log";
+import { embedTexts } from "@/src/server/providers/embeddings";
+import { buildSystemPrompt } from "@/src/server/rag/prompt";
+import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve";
+import { getStore } from "@/src/server/rag/store";
+import type { ChatSource } from "@/src/shared/sources";
 
-const BASE_PROMPT =
-  "You are Quire, an assistant that answers questions about the documentation this site serves. " +
-  "Answer clearly and concisely in Markdown.";
+/** Where a citation chip leads: the documentation URL, or Quire's own viewer of the chunk. */
+function toChatSource(source: RetrievedSource): ChatSource {
+  return {
+    id: source.id,
+    index: source.index,
+    title: source.title,
+    heading: source.heading,
+    url: source.url,
+    href: source.url ?? `/sources/${encodeURIComponent(source.id)}`,
+    path: source.path,
+    snippet: source.snippet,
+  };
+}
 
-/** The retriever the chat route uses. */
-export const retrieveSources: Retriever = async () => ({ sources: [], system: BASE_PROMPT, mode: "none", weak: true });
+/**
+ * The chat's retriever: the question (expanded for follow-ups) is embedded through
+ * the same credential as the chat, then searched by vector and full text. Any
+ * failure here degrades to full text, or to no sources — never to a failed chat.
+ */
+export const retrieveSources: Retriever = async ({ credential, messages, signal }): Promise<Retrieval> => {
+  try {
+    const store = await getStore();
+    const result = await retrieveForChat({
+      store,
+      messages,
+      embedQuery: async (text) => {
+        const embedded = await embedTexts(credential, [text], { signal });
+        const [embedding] = embedded.embeddings;
+        if (!embedding) throw new Error("the provider returned no embedding");
+        return { embedding, model: embedded.model };
+      },
+    });
+    if (result.fallbackReason) log().info({ reason: result.fallbackReason, provider: credential.provider }, "retrieval fell back to full text");
+    return {
+      sources: result.sources.map(toChatSource),
+      system: buildSystemPrompt(result),
+      mode: result.mode,
+      weak: result.weak,
+    };
+  } catch (error) {
+    log().error({ err: error }, "retrieval failed; answering without sources");
+    return { sources: [], system: buildSystemPrompt({ sources: [], weak: true }), mode: "none", weak: true };
+  }
+};
