@@ -46,7 +46,7 @@ function useCountdown(seconds: number | undefined): number {
 /** An inline card under the user's message: what happened, in words, and the next step. */
 export function ErrorCard({ error, onRetry, onOpenKeyForm, onSwitchModel }: ErrorCardProps) {
   const remaining = useCountdown(error.code === "rate_limited" ? error.retryAfter : undefined);
-  const oauth = error.code === "invalid_credential" && /sign in/i.test(error.message);
+  const oauth = error.code === "invalid_credential" && error.credential === "oauth";
   return (
     <div className={`error-card error-${error.code}`} role="alert" data-testid="error-card" data-code={error.code}>
       <strong>{titles[error.code] ?? "Something went wrong"}</strong>

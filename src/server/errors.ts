@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorPayload, LimitSource, ProviderId } from "@/src/shared/errors";
+import type { CredentialKind, ErrorCode, ErrorPayload, LimitSource, ProviderId } from "@/src/shared/errors";
 
 export type ErrorCategory = "user" | "upstream" | "system";
 
@@ -42,6 +42,8 @@ export interface AppErrorOptions {
   retryAfter?: number;
   topUpUrl?: string;
   limitSource?: LimitSource;
+  /** Which kind of credential failed; lets the client offer "sign in again" rather than "re-enter key". */
+  credential?: CredentialKind;
   cause?: unknown;
 }
 
@@ -58,6 +60,9 @@ export class AppError extends Error {
   readonly retryAfter?: number;
   readonly topUpUrl?: string;
   readonly limitSource?: LimitSource;
+  readonly credential?: CredentialKind;
+  /** Cookies the response must still set, e.g. a session refreshed before the failure. */
+  readonly setCookies: string[] = [];
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -69,6 +74,13 @@ export class AppError extends Error {
     this.retryAfter = options.retryAfter;
     this.topUpUrl = options.topUpUrl;
     this.limitSource = options.limitSource;
+    this.credential = options.credential;
+  }
+
+  /** Adds cookies that must reach the browser even though the request failed. */
+  withCookies(cookies: string[]): this {
+    this.setCookies.push(...cookies);
+    return this;
   }
 
   /** 429 and 5xx-class failures may succeed when tried again. */
@@ -84,6 +96,7 @@ export class AppError extends Error {
       ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
       ...(this.topUpUrl && { topUpUrl: this.topUpUrl }),
       ...(this.limitSource && { limitSource: this.limitSource }),
+      ...(this.credential && { credential: this.credential }),
     };
   }
 
@@ -91,6 +104,7 @@ export class AppError extends Error {
     const responseHeaders = new Headers(headers);
     if (this.retryAfter !== undefined) responseHeaders.set("Retry-After", String(Math.ceil(this.retryAfter)));
     responseHeaders.set("Cache-Control", "no-store");
+    for (const cookie of this.setCookies) responseHeaders.append("Set-Cookie", cookie);
     return Response.json({ error: this.toPayload() }, { status: this.status, headers: responseHeaders });
   }
 }

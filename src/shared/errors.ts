@@ -31,6 +31,9 @@ export type ProviderId = z.infer<typeof providerIdSchema>;
 export const limitSourceSchema = z.enum(["account_credits", "key_limit", "in_flight_budget", "balance"]);
 export type LimitSource = z.infer<typeof limitSourceSchema>;
 
+export const credentialKindSchema = z.enum(["header", "apiKey", "oauth", "operator"]);
+export type CredentialKind = z.infer<typeof credentialKindSchema>;
+
 export const errorPayloadSchema = z.object({
   code: errorCodeSchema,
   message: z.string(),
@@ -38,6 +41,7 @@ export const errorPayloadSchema = z.object({
   retryAfter: z.number().nonnegative().optional(),
   topUpUrl: z.string().optional(),
   limitSource: limitSourceSchema.optional(),
+  credential: credentialKindSchema.optional(),
 });
 export type ErrorPayload = z.infer<typeof errorPayloadSchema>;
 

@@ -2,6 +2,7 @@ import { requireCredential } from "@/src/server/auth/resolve-credential";
 import { runChat } from "@/src/server/chat/chat-service";
 import { retrieveSources } from "@/src/server/chat/retrieval";
 import { parseChatRequest } from "@/src/server/chat/parse-chat-request";
+import { toAppError } from "@/src/server/errors";
 import { withErrorResponse } from "@/src/server/http";
 
 export const runtime = "nodejs";
@@ -11,5 +12,10 @@ export const dynamic = "force-dynamic";
 export const POST = withErrorResponse(async (request: Request) => {
   const body = await parseChatRequest(request);
   const { credential, setCookies } = await requireCredential(request, { provider: body.provider });
-  return runChat({ body, credential, setCookies, signal: request.signal, retrieve: retrieveSources });
+  try {
+    return await runChat({ body, credential, setCookies, signal: request.signal, retrieve: retrieveSources });
+  } catch (error) {
+    // A session refreshed for this request must be stored even when the answer fails.
+    throw toAppError(error).withCookies(setCookies);
+  }
 });

@@ -14,6 +14,9 @@ const querySchema = z.object({ provider: providerIdSchema.optional() });
 export const GET = withErrorResponse(async (request: Request) => {
   const query = querySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) throw new AppError("bad_request", "provider must be “chutes” or “openrouter”.");
-  const provider = query.data.provider ?? (await resolveCredential(request))?.credential.provider ?? "chutes";
-  return Response.json(await listModels(provider), { headers: { "Cache-Control": "private, max-age=60" } });
+  const resolved = query.data.provider ? null : await resolveCredential(request);
+  const provider = query.data.provider ?? resolved?.credential.provider ?? "chutes";
+  const headers = new Headers({ "Cache-Control": "private, max-age=60" });
+  for (const cookie of resolved?.setCookies ?? []) headers.append("Set-Cookie", cookie);
+  return Response.json(await listModels(provider), { headers });
 });

@@ -88,15 +88,10 @@ function expiredSessionCookies(): string[] {
  * ("Sign in with Chutes again"), plus the cookies that sign this browser out.
  */
 export class OAuthSessionExpiredError extends AppError {
-  constructor(readonly setCookies: string[]) {
+  constructor(setCookies: string[]) {
     const { message } = classifyUpstreamFailure({ status: 401, body: "" }, { provider: "chutes", source: "oauth" });
-    super("invalid_credential", message, { provider: "chutes" });
-  }
-
-  override toResponse(headers?: HeadersInit): Response {
-    const merged = new Headers(headers);
-    for (const cookie of this.setCookies) merged.append("Set-Cookie", cookie);
-    return super.toResponse(merged);
+    super("invalid_credential", message, { provider: "chutes", credential: "oauth" });
+    this.withCookies(setCookies);
   }
 }
 

@@ -100,7 +100,10 @@ export function classifyUpstreamFailure(failure: UpstreamFailure, context: Failu
     case status === 400 || status === 422:
       return new AppError("bad_request", `${label} rejected the request as invalid.`, options);
     case status === 401:
-      return new AppError("invalid_credential", invalidCredentialMessage(context), options);
+      return new AppError("invalid_credential", invalidCredentialMessage(context), {
+        ...options,
+        ...(context.source && { credential: context.source }),
+      });
     case status === 402: {
       const source = provider === "chutes" ? "balance" : (limitSource ?? "account_credits");
       return new AppError("credits_exhausted", creditsMessage(provider, source), {
