@@ -36,10 +36,13 @@ function textWithCitations(text: string, sources: ChatSource[], keyPrefix: strin
   let last = 0;
   for (const match of text.matchAll(/\[(\d{1,3})\]/g)) {
     const start = match.index ?? 0;
-    nodes.push(text.slice(last, start));
+    const end = start + match[0].length;
     const source = byIndex.get(Number(match[1]));
+    // A dropped marker takes the space before it along, so "docs [9]." reads "docs.".
+    const before = text.slice(last, start);
+    nodes.push(source || !/^[\s.,;:!?)]/.test(text.slice(end) || " ") ? before : before.replace(/\s+$/, ""));
     if (source) nodes.push(<CitationChip key={`${keyPrefix}-${start}`} source={source} />);
-    last = start + match[0].length;
+    last = end;
   }
   nodes.push(text.slice(last));
   return nodes;
