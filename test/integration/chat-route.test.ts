@@ -242,3 +242,50 @@ describe("timeouts, fallback and the pre-flight balance check", () => {
     expect(fakes.requests.find((request) => request.path === "/users/me")?.authorization).toBe(`Bearer ${key}`);
   });
 });
+
+describe("Stop and secrets", () => {
+  it("aborting the request closes the upstream connection within 100 ms", async () => {
+    const key = fakes.keys.chutesKey("stopper");
+    fakes.setBehavior(key, { tokensPerSecond: 5 });
+    const controller = new AbortController();
+    const response = await call(POST, "/api/chat", {
+      method: "POST",
+      body: { messages: [userMessage("Tell me everything")] },
+      headers: { authorization: `Bearer ${key}` },
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let received = "";
+    while (!received.includes("text-delta")) received += new TextDecoder().decode((await reader.read()).value);
+    const abortedAt = Date.now();
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    const upstream = chatCalls()[0];
+    await expect.poll(() => upstream?.clientClosedAt, { timeout: 2000, interval: 5 }).toBeDefined();
+    expect((upstream?.clientClosedAt ?? 0) - abortedAt).toBeLessThan(100);
+  });
+
+  it("no error response ever contains the key", async () => {
+    const behaviors = [
+      { reject: true },
+      { creditsExhausted: "before" as const },
+      { rateLimit: { retryAfterSeconds: 1 } },
+      { unavailable: true },
+      { forbidden: true },
+      { serverError: true },
+      { creditsExhausted: "midstream" as const },
+      { dropAfterTokens: 2 },
+    ];
+    for (const provider of ["chutes", "openrouter"] as const) {
+      for (const behavior of behaviors) {
+        const key = provider === "chutes" ? fakes.keys.chutesKey("secretive") : fakes.keys.openrouterKey("secretive");
+        fakes.setBehavior(key, behavior);
+        const response = await chat(key, { messages: [userMessage("hi")] });
+        const text = await response.text();
+        expect(text).not.toContain(key);
+        expect(text).not.toContain(key.slice(4, 24));
+        expect(text).not.toContain("Bearer");
+      }
+    }
+  });
+});
