@@ -23,7 +23,8 @@ export interface SeedChunk {
 function perturb(embedding: readonly number[], random: () => number, noise: number): number[] {
   const out = embedding.map((value) => value + (random() + random() + random() - 1.5) * noise);
   const norm = Math.sqrt(out.reduce((sum, value) => sum + value * value, 0)) || 1;
-  return out.map((value) => Number((value / norm).toFixed(6)));
+  // Four decimals: vector text parsing dominates PGlite bulk loads, and the fake vectors need no more.
+  return out.map((value) => Number((value / norm).toFixed(4)));
 }
 
 /** Shuffles a few words so synthetic chunks are not exact text copies. */

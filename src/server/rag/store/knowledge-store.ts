@@ -49,8 +49,11 @@ export interface KnowledgeStore {
   embeddingSpace(): Promise<EmbeddingSpace | null>;
   /** Full-text search; `any` (default) ranks an OR of the question's words, `all` is websearch_to_tsquery. */
   searchText(question: string, k: number, options?: { match?: TextMatch }): Promise<ScoredChunk[]>;
-  /** Cosine similarity search; `exact` bypasses the HNSW index (for recall measurements). */
-  searchVector(embedding: number[], k: number, options?: { exact?: boolean }): Promise<ScoredChunk[]>;
+  /**
+   * Cosine similarity search through the HNSW index; `exact` bypasses it (for
+   * recall measurements); `efSearch` sets the index's candidate list size.
+   */
+  searchVector(embedding: number[], k: number, options?: { exact?: boolean; efSearch?: number }): Promise<ScoredChunk[]>;
   /** The query plan of a vector search, to check that the HNSW index is used (benchmarks, diagnostics). */
   explainVectorSearch(embedding: number[], k: number): Promise<string>;
   listDocuments(): Promise<StoredDocument[]>;
@@ -90,7 +93,7 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
     status: () => readStatus(client, options.location),
     embeddingSpace: () => readEmbeddingSpace(client),
     searchText: (question, k, searchOptions) => searchText(client, question, k, searchOptions?.match ?? "any"),
-    searchVector: (embedding, k, searchOptions) => searchVector(client, embedding, k, searchOptions?.exact ?? false),
+    searchVector: (embedding, k, searchOptions) => searchVector(client, embedding, k, searchOptions ?? {}),
     explainVectorSearch: async (embedding, k) => {
       const rows = await client.query(`EXPLAIN ${VECTOR_SEARCH_SQL}`, [toVectorLiteral(embedding), k]);
       return rows.map((row) => String(Object.values(row)[0])).join("\n");
@@ -180,14 +183,22 @@ const VECTOR_SEARCH_SQL = `SELECT ${SELECT_CHUNK}, (1 - (v.embedding <=> $1::vec
      FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
      ORDER BY v.embedding <=> $1::vector LIMIT $2`;
 
-async function searchVector(client: SqlClient, embedding: number[], k: number, exact: boolean): Promise<ScoredChunk[]> {
+/** pgvector's default candidate list (40) loses recall on corpora with many near-duplicate chunks. */
+export const DEFAULT_EF_SEARCH = 100;
+
+async function searchVector(
+  client: SqlClient,
+  embedding: number[],
+  k: number,
+  options: { exact?: boolean; efSearch?: number },
+): Promise<ScoredChunk[]> {
   if (!(await vectorTableExists(client))) return [];
-  const sql = VECTOR_SEARCH_SQL;
   const params = [toVectorLiteral(embedding), k];
-  if (!exact) return parseRows(scoredChunkRowSchema, await client.query(sql, params));
+  const efSearch = Math.max(k, Math.min(1000, Math.trunc(options.efSearch ?? DEFAULT_EF_SEARCH)));
   return client.transaction(async (executor) => {
-    await executor.exec("SET LOCAL enable_indexscan = off");
-    return parseRows(scoredChunkRowSchema, await executor.query(sql, params));
+    if (options.exact) await executor.exec("SET LOCAL enable_indexscan = off");
+    else await executor.exec(`SET LOCAL hnsw.ef_search = ${efSearch}`);
+    return parseRows(scoredChunkRowSchema, await executor.query(VECTOR_SEARCH_SQL, params));
   });
 }
 
