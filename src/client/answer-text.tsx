@@ -1,7 +1,14 @@
 "use client";
 
-import { Fragment, type ReactNode } from "react";
+import Markdown, { type Components } from "react-markdown";
+import remarkGfm from "remark-gfm";
 import type { ChatSource } from "@/src/shared/sources";
+
+/** Where a source sits, without repeating a title that its heading path already starts with. */
+export function sourceLabel(source: ChatSource): string {
+  if (!source.heading) return source.title;
+  return source.heading.startsWith(source.title) ? source.heading : `${source.title} › ${source.heading}`;
+}
 
 /** The `[n]` markers a text cites, in order of first appearance, limited to known sources. */
 export function citedIndexes(text: string, sources: ChatSource[]): number[] {
@@ -21,7 +28,7 @@ function CitationChip({ source }: { source: ChatSource }) {
       href={source.href}
       target="_blank"
       rel="noreferrer"
-      title={`${source.title}${source.heading ? ` › ${source.heading}` : ""}`}
+      title={sourceLabel(source)}
       aria-label={`Source ${source.index}: ${source.title}`}
     >
       {source.index}
@@ -29,41 +36,48 @@ function CitationChip({ source }: { source: ChatSource }) {
   );
 }
 
-/** Plain text with `[n]` turned into chips; markers that point at no source are dropped. */
-function textWithCitations(text: string, sources: ChatSource[], keyPrefix: string): ReactNode[] {
-  const byIndex = new Map(sources.map((source) => [source.index, source]));
-  const nodes: ReactNode[] = [];
-  let last = 0;
-  for (const match of text.matchAll(/\[(\d{1,3})\]/g)) {
-    const start = match.index ?? 0;
-    const end = start + match[0].length;
-    const source = byIndex.get(Number(match[1]));
-    // A dropped marker takes the space before it along, so "docs [9]." reads "docs.".
-    const before = text.slice(last, start);
-    nodes.push(source || !/^[\s.,;:!?)]/.test(text.slice(end) || " ") ? before : before.replace(/\s+$/, ""));
-    if (source) nodes.push(<CitationChip key={`${keyPrefix}-${start}`} source={source} />);
-    last = end;
-  }
-  nodes.push(text.slice(last));
-  return nodes;
+const CITE_PREFIX = "#quire-cite-";
+
+/**
+ * Turns `[n]` into a Markdown link the renderer shows as a chip; a marker that
+ * points at no source is dropped, with the space before it ("docs [9]." → "docs.").
+ * Fenced code is left exactly as written.
+ */
+export function linkCitations(text: string, sources: ChatSource[]): string {
+  const known = new Set(sources.map((source) => source.index));
+  return text
+    .split(/(```[\s\S]*?(?:```|$))/g)
+    .map((segment) =>
+      segment.startsWith("```")
+        ? segment
+        : segment.replace(/(\s*)\[(\d{1,3})\](?!\()/g, (_match, space: string, number: string) =>
+            known.has(Number(number)) ? `${space}[${number}](${CITE_PREFIX}${number})` : "",
+          ),
+    )
+    .join("");
 }
 
-/** Renders an answer: fenced code blocks kept whole, other text with citation chips. */
+/** Renders an answer as Markdown (GFM), with citation chips; images and raw HTML are not rendered. */
 export function AnswerText({ text, sources }: { text: string; sources: ChatSource[] }) {
-  const segments = text.split(/(```[\s\S]*?(?:```|$))/g);
+  const byIndex = new Map(sources.map((source) => [source.index, source]));
+  const components: Components = {
+    a: ({ href, children }) => {
+      if (href?.startsWith(CITE_PREFIX)) {
+        const source = byIndex.get(Number(href.slice(CITE_PREFIX.length)));
+        return source ? <CitationChip source={source} /> : null;
+      }
+      return (
+        <a href={href} target="_blank" rel="noreferrer nofollow">
+          {children}
+        </a>
+      );
+    },
+  };
   return (
     <div className="answer-text">
-      {segments.map((segment, index) => {
-        if (segment.startsWith("```")) {
-          const body = segment.replace(/^```[^\n]*\n?/, "").replace(/```$/, "");
-          return (
-            <pre key={index}>
-              <code>{body}</code>
-            </pre>
-          );
-        }
-        return <Fragment key={index}>{textWithCitations(segment, sources, String(index))}</Fragment>;
-      })}
+      <Markdown remarkPlugins={[remarkGfm]} components={components} disallowedElements={["img"]} unwrapDisallowed>
+        {linkCitations(text, sources)}
+      </Markdown>
     </div>
   );
 }
@@ -77,8 +91,7 @@ export function SourceList({ text, sources }: { text: string; sources: ChatSourc
   const item = (source: ChatSource) => (
     <li key={source.id}>
       <a href={source.href} target="_blank" rel="noreferrer">
-        [{source.index}] {source.title}
-        {source.heading ? ` › ${source.heading}` : ""}
+        [{source.index}] {sourceLabel(source)}
       </a>
       <span className="muted"> {source.path}</span>
     </li>

@@ -79,6 +79,8 @@ export async function runChat(input: ChatInput): Promise<Response> {
   };
   const stream = createUIMessageStream<UIMessage<ChatMetadata, ChatDataParts>>({
     execute: ({ writer }) => {
+      // One message: our own start (with metadata), the sources, then the model's parts.
+      writer.write({ type: "start", messageMetadata: metadata });
       if (notice) writer.write({ type: "data-notice", data: notice, transient: true });
       for (const source of retrieval.sources) {
         writer.write({
@@ -91,10 +93,10 @@ export async function runChat(input: ChatInput): Promise<Response> {
       }
       writer.merge(
         result.toUIMessageStream({
+          sendStart: false,
           sendSources: false,
           sendReasoning: true,
           onError: (error) => streamErrorText(error, failure()),
-          messageMetadata: ({ part }) => (part.type === "start" ? metadata : undefined),
         }),
       );
     },
