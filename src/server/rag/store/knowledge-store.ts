@@ -169,19 +169,28 @@ async function searchText(client: SqlClient, question: string, k: number, match:
   const queryText = match === "all" ? question : toAnyWordQuery(question);
   if (queryText === null || queryText.trim() === "") return [];
   const parse = match === "all" ? "websearch_to_tsquery" : "to_tsquery";
+  // Ranked on the tsvector alone, then the k winners joined to their text (as in vector search).
   const rows = await client.query(
-    `SELECT ${SELECT_CHUNK}, ts_rank(c.search, query, 1)::float8 AS score
-     FROM chunks c JOIN documents d ON d.id = c.document_id CROSS JOIN ${parse}('english', $1) AS query
-     WHERE c.search @@ query
-     ORDER BY score DESC, c.id LIMIT $2`,
+    `SELECT ${SELECT_CHUNK}, ranked.rank::float8 AS score
+     FROM (SELECT id, ts_rank(search, query, 1) AS rank FROM chunks CROSS JOIN ${parse}('english', $1) AS query
+           WHERE search @@ query ORDER BY rank DESC, id LIMIT $2) AS ranked
+     JOIN chunks c ON c.id = ranked.id JOIN documents d ON d.id = c.document_id
+     ORDER BY ranked.rank DESC, c.id`,
     [queryText, k],
   );
   return parseRows(scoredChunkRowSchema, rows);
 }
 
-const VECTOR_SEARCH_SQL = `SELECT ${SELECT_CHUNK}, (1 - (v.embedding <=> $1::vector))::float8 AS score
-     FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
-     ORDER BY v.embedding <=> $1::vector LIMIT $2`;
+/**
+ * Nearest chunks first on the vector table alone (the HNSW index's pattern:
+ * ORDER BY distance LIMIT k), then the k winners joined to their text, so an
+ * exact scan does not drag every chunk's text through the sort either.
+ */
+const VECTOR_SEARCH_SQL = `SELECT ${SELECT_CHUNK}, (1 - nearest.distance)::float8 AS score
+     FROM (SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
+           ORDER BY embedding <=> $1::vector LIMIT $2) AS nearest
+     JOIN chunks c ON c.id = nearest.chunk_id JOIN documents d ON d.id = c.document_id
+     ORDER BY nearest.distance, c.id`;
 
 /** pgvector's default candidate list (40) loses recall on corpora with many near-duplicate chunks. */
 export const DEFAULT_EF_SEARCH = 100;
