@@ -1,52 +1,29 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startFakeProviders, type Behavior, type FakeProviders } from "@/test/fakes/server";
-import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
-import { launchBrowser, newIsolatedContext } from "@/test/e2e/support/browser";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Behavior } from "@/test/fakes/server";
+import { setUpBrowserApp } from "@/test/e2e/support/browser-app";
 import { ChatPage } from "@/test/e2e/pages/chat-page";
 
 /**
  * When things go wrong: one browser test per failure, each ending in a specific
  * card with a next step, the user's message kept, and no key anywhere on screen.
  */
-let fakes: FakeProviders;
-let app: AppServer;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
 let chat: ChatPage;
-const blocked: string[] = [];
-
-beforeAll(async () => {
-  fakes = await startFakeProviders();
-  app = await startAppServer({
-    ...fakes.env(),
-    QUIRE_FIRST_TOKEN_TIMEOUT_MS: "2000",
-    QUIRE_IDLE_TIMEOUT_MS: "2000",
-    QUIRE_MAX_RETRY_WAIT_MS: "300",
-  });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await fakes?.close();
-});
-beforeEach(async () => {
-  fakes.reset();
-  await context?.close();
-  context = await newIsolatedContext(browser, blocked);
-  page = await context.newPage();
-  chat = new ChatPage(page);
+const t = setUpBrowserApp(() => ({
+  QUIRE_FIRST_TOKEN_TIMEOUT_MS: "2000",
+  QUIRE_IDLE_TIMEOUT_MS: "2000",
+  QUIRE_MAX_RETRY_WAIT_MS: "300",
+}));
+beforeEach(() => {
+  chat = new ChatPage(t.page);
 });
 
 /** Stores a key through the API in this browser's cookie jar, sets the fake's behaviour for it, opens the chat. */
 async function connect(provider: "chutes" | "openrouter", seed: string, behavior: Behavior = {}): Promise<string> {
-  const key = provider === "chutes" ? fakes.keys.chutesKey(seed) : fakes.keys.openrouterKey(seed);
-  const response = await context.request.post(`${app.url}/api/auth/${provider}/key`, { data: { apiKey: key }, headers: { origin: app.url } });
+  const key = provider === "chutes" ? t.fakes.keys.chutesKey(seed) : t.fakes.keys.openrouterKey(seed);
+  const response = await t.context.request.post(`${t.app.url}/api/auth/${provider}/key`, { data: { apiKey: key }, headers: { origin: t.app.url } });
   expect(response.status()).toBe(200);
-  fakes.setBehavior(key, behavior);
-  await page.goto(app.url);
+  t.fakes.setBehavior(key, behavior);
+  await t.page.goto(t.app.url);
   await chat.question.waitFor();
   return key;
 }
@@ -56,18 +33,18 @@ async function askAndGetCard(question: string, code: string) {
   await chat.errorCard.waitFor({ timeout: 15_000 });
   expect(await chat.errorCard.getAttribute("data-code")).toBe(code);
   // The question stays in the conversation, ready to resend.
-  expect(await page.getByLabel("Your message").last().textContent()).toContain(question);
+  expect(await t.page.getByLabel("Your message").last().textContent()).toContain(question);
   return chat.errorCard;
 }
 
 async function expectNoSecret(key: string) {
-  const text = await page.locator("body").innerText();
+  const text = await t.page.locator("body").innerText();
   expect(text).not.toContain(key);
   expect(text).not.toContain(key.slice(4, 24));
   expect(text).not.toMatch(/\{"|"detail"|\b402\b|\b429\b|\b503\b/);
 }
 
-const chatCalls = () => fakes.requests.filter((request) => request.path === "/chat/completions");
+const chatCalls = () => t.fakes.requests.filter((request) => request.path === "/chat/completions");
 
 describe("error cards in Chromium", () => {
   it("402 before the stream on Chutes: top-up link, message kept, same state after a reload", async () => {
@@ -76,10 +53,10 @@ describe("error cards in Chromium", () => {
     expect(await card.textContent()).toContain("Your Chutes balance is used up");
     expect(await card.getByRole("link", { name: "Top up" }).getAttribute("href")).toMatch(/^https:\/\/chutes\.ai\//);
     await expectNoSecret(key);
-    await page.reload();
+    await t.page.reload();
     await chat.errorCard.waitFor();
     expect(await chat.errorCard.getAttribute("data-code")).toBe("credits_exhausted");
-    expect(await page.getByLabel("Your message").count()).toBe(1);
+    expect(await t.page.getByLabel("Your message").count()).toBe(1);
   });
 
   it("402 before the stream on OpenRouter names the limit that was hit", async () => {
@@ -94,7 +71,7 @@ describe("error cards in Chromium", () => {
     const key = await connect(provider, "midway", { creditsExhausted: "midstream", midstreamAfterTokens: 5 });
     await askAndGetCard("Explain epochs", "credits_exhausted");
     expect(((await chat.answers.last().textContent()) ?? "").length).toBeGreaterThan(5);
-    await page.getByText("Interrupted: this answer is incomplete.").waitFor();
+    await t.page.getByText("Interrupted: this answer is incomplete.").waitFor();
     await expectNoSecret(key);
   });
 
@@ -103,7 +80,7 @@ describe("error cards in Chromium", () => {
     const card = await askAndGetCard("hello?", "invalid_credential");
     expect(await card.textContent()).toContain("Your Chutes API key was rejected");
     await card.getByRole("button", { name: "Re-enter key" }).click();
-    await page.getByLabel("Chutes API key").waitFor();
+    await t.page.getByLabel("Chutes API key").waitFor();
     await expectNoSecret(key);
   });
 
@@ -113,10 +90,10 @@ describe("error cards in Chromium", () => {
     expect(chatCalls()).toHaveLength(2);
     const retry = card.getByRole("button", { name: /Retry in \d s/ });
     expect(await retry.isDisabled()).toBe(true);
-    fakes.setBehavior(key, {});
+    t.fakes.setBehavior(key, {});
     await card.getByRole("button", { name: "Retry", exact: true }).click({ timeout: 6000 });
     await expect.poll(() => chat.answers.count(), { timeout: 15_000 }).toBe(1);
-    await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 15_000 });
+    await t.page.getByRole("button", { name: "Send" }).waitFor({ timeout: 15_000 });
     expect(await chat.errorCard.count()).toBe(0);
   });
 
@@ -127,12 +104,12 @@ describe("error cards in Chromium", () => {
     expect(await card.textContent()).toContain("no capacity for this model");
     await card.getByRole("button", { name: "Retry" }).waitFor();
     await card.getByRole("button", { name: "Switch model" }).click();
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Model");
+    expect(await t.page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Model");
   });
 
   it("404 model: the switch-model card", async () => {
     // A model list cached before the model was retired still offers it.
-    await page.route("**/api/models?provider=chutes", (route) =>
+    await t.page.route("**/api/models?provider=chutes", (route) =>
       route.fulfill({
         json: {
           provider: "chutes",
@@ -146,7 +123,7 @@ describe("error cards in Chromium", () => {
       }),
     );
     await connect("chutes", "picky");
-    await page.getByLabel("Model").selectOption("retired/model-x");
+    await t.page.getByLabel("Model").selectOption("retired/model-x");
     const card = await askAndGetCard("Which model are you?", "model_not_found");
     expect(await card.textContent()).toContain("retired/model-x");
     await card.getByRole("button", { name: "Switch model" }).waitFor();
@@ -156,10 +133,10 @@ describe("error cards in Chromium", () => {
   it("a connection dropped mid-stream: interrupted and retryable, no hang", async () => {
     const key = await connect("openrouter", "dropper", { dropAfterTokens: 4 });
     const card = await askAndGetCard("Tell me a story", "upstream_error");
-    await page.getByText("Interrupted: this answer is incomplete.").waitFor();
-    fakes.setBehavior(key, {});
+    await t.page.getByText("Interrupted: this answer is incomplete.").waitFor();
+    t.fakes.setBehavior(key, {});
     await card.getByRole("button", { name: "Retry" }).click();
-    await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 15_000 });
+    await t.page.getByRole("button", { name: "Send" }).waitFor({ timeout: 15_000 });
     await expect.poll(() => chat.errorCard.count()).toBe(0);
     expect((await chat.answers.last().textContent()) ?? "").toContain("documentation");
   });
@@ -176,9 +153,9 @@ describe("error cards in Chromium", () => {
   it("a low balance shows a small banner, not a block", async () => {
     await connect("chutes", "lowfunds", { balance: 0.3, firstTokenDelayMs: 800 });
     await chat.ask("Quick question");
-    await page.getByRole("status").filter({ hasText: "balance is low" }).waitFor({ timeout: 15_000 });
-    await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 15_000 });
+    await t.page.getByRole("status").filter({ hasText: "balance is low" }).waitFor({ timeout: 15_000 });
+    await t.page.getByRole("button", { name: "Send" }).waitFor({ timeout: 15_000 });
     expect(await chat.errorCard.count()).toBe(0);
-    expect(blocked).toEqual([]);
+    expect(t.blocked).toEqual([]);
   });
 });
