@@ -8,7 +8,6 @@ export const errorCodes = [
   "bad_request",
   "invalid_format",
   "invalid_credential",
-  "missing_credential",
   "credits_exhausted",
   "forbidden",
   "model_not_found",
