@@ -1,0 +1,123 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { corpusDir, numberFlag, repoRoot, round, summarize, writeResults } from "@/bench/lib/report";
+import { startFakeProviders } from "@/test/fakes/server";
+import { resetEnvForTests } from "@/src/server/env";
+
+/**
+ * `npm run bench:chat [-- --runs 30 --first-token-ms 150]`: what Quire adds to a
+ * chat turn. Baseline: what any retrieval-augmented client must do at least,
+ * straight against the fake provider: embed the question, then stream the
+ * completion (the fake delays both by --first-token-ms, like a real provider). Quire: POST /api/chat (in-process route handler) with the real
+ * corpus ingested, i.e. credential resolution, query embedding, hybrid retrieval
+ * over PGlite, prompt building, the pre-flight balance check and the UI stream.
+ * Reported: time to the first answer token and to the end, median and p95, and
+ * the Quire/direct ratio.
+ */
+const runs = numberFlag("runs", 30);
+const firstTokenMs = numberFlag("first-token-ms", 150);
+
+const fakes = await startFakeProviders();
+const dataDir = mkdtempSync(path.join(tmpdir(), "quire-bench-chat-"));
+Object.assign(process.env, {
+  ...fakes.env(),
+  QUIRE_DATA_DIR: dataDir,
+  QUIRE_DOCS_DIR: corpusDir,
+  SESSION_SECRET: "bench-session-secret-long-enough-for-quire",
+  LOG_LEVEL: "silent",
+  APP_URL: "http://localhost:3000",
+});
+resetEnvForTests();
+console.log(`Ingesting ${path.relative(repoRoot, corpusDir)} with fake embeddings…`);
+await promisify(execFile)(process.execPath, [path.join(repoRoot, "cli/quire.mjs"), "ingest"], {
+  cwd: repoRoot,
+  env: { ...process.env, CHUTES_API_KEY: fakes.keys.chutesKey("operator") },
+});
+
+const { POST } = await import("@/app/api/chat/route");
+const key = fakes.keys.chutesKey("bench");
+fakes.setBehavior(key, { firstTokenDelayMs: firstTokenMs });
+const questions = ["How do I set up a Quilibrium node?", "What is the QUIL token used for?", "How are rewards calculated?", "How do I back up my keys?"];
+
+/** Reads a stream until it ends, noting when `marker` first appears. */
+async function timeStream(response: Response, marker: string, started: number) {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let firstToken = Number.NaN;
+  let seen = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (Number.isNaN(firstToken)) {
+      seen += decoder.decode(value, { stream: true });
+      if (seen.includes(marker)) firstToken = performance.now() - started;
+    }
+  }
+  return { firstToken, total: performance.now() - started };
+}
+
+async function direct(question: string) {
+  const started = performance.now();
+  const embedding = await fetch(`${fakes.chutesEmbedUrl}/embeddings`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "BAAI/bge-m3", input: [question] }),
+  });
+  await embedding.json();
+  const response = await fetch(`${fakes.chutesLlmUrl}/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "deepseek-ai/DeepSeek-V3.2-TEE", stream: true, messages: [{ role: "user", content: question }] }),
+  });
+  return timeStream(response, '"content":"B', started);
+}
+
+async function viaQuire(question: string) {
+  const started = performance.now();
+  const response = await POST(
+    new Request("http://localhost:3000/api/chat", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", origin: "http://localhost:3000" },
+      body: JSON.stringify({ messages: [{ id: "q", role: "user", parts: [{ type: "text", text: question }] }] }),
+    }),
+    { params: Promise.resolve({}) },
+  );
+  if (response.status !== 200) throw new Error(`Quire answered ${response.status}: ${await response.text()}`);
+  return timeStream(response, '"type":"text-delta"', started);
+}
+
+const samples = { direct: { firstToken: [] as number[], total: [] as number[] }, quire: { firstToken: [] as number[], total: [] as number[] } };
+await viaQuire(questions[0]!); // warm-up: opens the store, compiles the SQL paths
+for (let run = 0; run < runs; run++) {
+  const question = questions[run % questions.length]!;
+  for (const [name, measure] of [["direct", direct], ["quire", viaQuire]] as const) {
+    const { firstToken, total } = await measure(question);
+    samples[name].firstToken.push(firstToken);
+    samples[name].total.push(total);
+  }
+}
+
+const result = {
+  runs,
+  firstTokenDelayMs: firstTokenMs,
+  direct: { firstToken: summarize(samples.direct.firstToken), total: summarize(samples.direct.total) },
+  quire: { firstToken: summarize(samples.quire.firstToken), total: summarize(samples.quire.total) },
+};
+const ratio = (metric: "firstToken" | "total", stat: "median" | "p95") => round(result.quire[metric][stat] / result.direct[metric][stat], 2);
+console.log(`\nChat turn, ${runs} runs each, fake first-token delay ${firstTokenMs} ms (ms)`);
+console.log("| path | first token p50 | first token p95 | total p50 | total p95 |");
+console.log("|---|---|---|---|---|");
+for (const name of ["direct", "quire"] as const) {
+  const row = result[name];
+  console.log(`| ${name} | ${row.firstToken.median} | ${row.firstToken.p95} | ${row.total.median} | ${row.total.p95} |`);
+}
+console.log(`| ratio quire/direct | ${ratio("firstToken", "median")} | ${ratio("firstToken", "p95")} | ${ratio("total", "median")} | ${ratio("total", "p95")} |`);
+writeResults("chat-overhead", { ...result, ratios: { firstTokenMedian: ratio("firstToken", "median"), firstTokenP95: ratio("firstToken", "p95"), totalMedian: ratio("total", "median") } });
+
+const { getStore } = await import("@/src/server/rag/store");
+await (await getStore()).close();
+await fakes.close();
+rmSync(dataDir, { recursive: true, force: true });
