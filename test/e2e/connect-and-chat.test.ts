@@ -100,3 +100,12 @@ describe("connect a key and chat, in Chromium", () => {
     expect(t.blocked).toEqual([]);
   });
 });
+
+describe("security headers", () => {
+  it("forbids framing and sniffing", async () => {
+    const response = await fetch(t.app.url);
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+});

@@ -234,3 +234,28 @@ describe("GET /api/models", () => {
     expect((await call(modelsRoute.GET, "/api/models?provider=openai")).status).toBe(400);
   });
 });
+
+describe("cookie credentials stay with this app's pages", () => {
+  it("refuses a cross-origin chat that relies on the stored key, but not one that brings its own key", async () => {
+    const jar = new CookieJar();
+    const key = fakes.keys.chutesKey("alice");
+    await saveChutesKey(jar, key);
+    const crossSite = await call(chatRoute.POST, "/api/chat", {
+      method: "POST",
+      body: { messages: [userMessage("spend their credit")] },
+      jar,
+      headers: { origin: "https://evil.example" },
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await errorOf(crossSite)).code).toBe("cross_origin");
+    expect(fakes.requests.some((request) => request.path === "/chat/completions")).toBe(false);
+
+    const automation = await call(chatRoute.POST, "/api/chat", {
+      method: "POST",
+      body: { messages: [userMessage("hi")] },
+      headers: { origin: "https://ci.example", authorization: `Bearer ${key}` },
+    });
+    expect(automation.status).toBe(200);
+    await automation.text();
+  });
+});

@@ -3,13 +3,16 @@ import { runChat } from "@/src/server/chat/chat-service";
 import { retrieveSources } from "@/src/server/chat/retrieval";
 import { parseChatRequest } from "@/src/server/chat/parse-chat-request";
 import { toAppError } from "@/src/server/errors";
-import { withErrorResponse } from "@/src/server/http";
+import { assertSameOrigin, withErrorResponse } from "@/src/server/http";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /** POST /api/chat: parse → resolve credential → chat service → stream (README "HTTP API"). */
 export const POST = withErrorResponse(async (request: Request) => {
+  // Cookie credentials spend the user's credit: only this app's pages may use them.
+  // A request that brings its own key in the header may come from anywhere.
+  if (!request.headers.has("authorization")) assertSameOrigin(request);
   const body = await parseChatRequest(request);
   const { credential, setCookies } = await requireCredential(request, { provider: body.provider });
   try {
