@@ -14,7 +14,7 @@ function toChatSource(source: RetrievedSource): ChatSource {
     title: source.title,
     heading: source.heading,
     url: source.url,
-    href: source.url ?? `/sources/${encodeURIComponent(source.id)}`,
+    href: source.url ?? `/sources/${encodeURIComponent(source.id)}?path=${encodeURIComponent(source.path)}`,
     path: source.path,
     snippet: source.snippet,
   };

@@ -20,7 +20,7 @@ function storeDouble(options: { text: ScoredChunk[]; vector: ScoredChunk[]; spac
     searchText: async () => options.text,
     searchVector: async () => { calls.vector++; return options.vector; },
     listDocuments: unused, replaceDocument: unused, removeDocuments: unused, countPendingEmbeddings: unused,
-    pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused,
+    pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused, getChunk: unused,
     recordIngest: unused, exclusive: (work) => work(),
   };
   return { store, calls };

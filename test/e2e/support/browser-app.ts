@@ -20,13 +20,13 @@ export interface BrowserApp {
  * once per file, a fresh browser context and page per test.
  */
 export function setUpBrowserApp(
-  appEnv: (fakes: FakeProviders) => Record<string, string> = () => ({}),
+  appEnv: (fakes: FakeProviders) => Record<string, string> | Promise<Record<string, string>> = () => ({}),
   afterStart: (fakes: FakeProviders, app: AppServer) => void = () => undefined,
 ): BrowserApp {
   const state = { blocked: [] as string[] } as BrowserApp;
   beforeAll(async () => {
     state.fakes = await startFakeProviders();
-    state.app = await startAppServer({ ...state.fakes.env(), ...appEnv(state.fakes) });
+    state.app = await startAppServer({ ...state.fakes.env(), ...(await appEnv(state.fakes)) });
     afterStart(state.fakes, state.app);
     state.browser = await launchBrowser();
   });

@@ -54,6 +54,8 @@ export interface KnowledgeStore {
    * recall measurements); `efSearch` sets the index's candidate list size.
    */
   searchVector(embedding: number[], k: number, options?: { exact?: boolean; efSearch?: number }): Promise<ScoredChunk[]>;
+  /** One chunk by id (for the source viewer), or null when there is none. */
+  getChunk(id: string): Promise<ScoredChunk | null>;
   /** The query plan of a vector search, to check that the HNSW index is used (benchmarks, diagnostics). */
   explainVectorSearch(embedding: number[], k: number): Promise<string>;
   listDocuments(): Promise<StoredDocument[]>;
@@ -92,6 +94,7 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
     close: () => client.close(),
     status: () => readStatus(client, options.location),
     embeddingSpace: () => readEmbeddingSpace(client),
+    getChunk: (id) => getChunk(client, id),
     searchText: (question, k, searchOptions) => searchText(client, question, k, searchOptions?.match ?? "any"),
     searchVector: (embedding, k, searchOptions) => searchVector(client, embedding, k, searchOptions ?? {}),
     explainVectorSearch: async (embedding, k) => {
@@ -163,6 +166,15 @@ async function readStatus(client: SqlClient, location: string): Promise<StoreSta
     embedding: await readEmbeddingSpace(client),
     lastIngest: lastIngest.success ? lastIngest.data : null,
   };
+}
+
+async function getChunk(client: SqlClient, id: string): Promise<ScoredChunk | null> {
+  if (!/^\d{1,18}$/.test(id)) return null;
+  const rows = await client.query(
+    `SELECT ${SELECT_CHUNK}, 1::float8 AS score FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = $1::bigint`,
+    [id],
+  );
+  return parseRows(scoredChunkRowSchema, rows)[0] ?? null;
 }
 
 async function searchText(client: SqlClient, question: string, k: number, match: TextMatch): Promise<ScoredChunk[]> {
