@@ -57,6 +57,7 @@ export const envSchema = z.object({
   QUIRE_IDLE_TIMEOUT_MS: milliseconds(30_000),
   QUIRE_VALIDATION_TIMEOUT_MS: milliseconds(5_000),
   QUIRE_MAX_RETRY_WAIT_MS: milliseconds(5_000),
+  QUIRE_QUERY_EMBED_TIMEOUT_MS: milliseconds(10_000),
   QUIRE_LOW_BALANCE_USD: z.coerce.number().min(0).default(1),
   CHUTES_FALLBACK_MODEL: optionalString,
   QUIRE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1000).default(100),

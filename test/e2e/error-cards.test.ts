@@ -12,6 +12,7 @@ const t = setUpBrowserApp(() => ({
   QUIRE_FIRST_TOKEN_TIMEOUT_MS: "2000",
   QUIRE_IDLE_TIMEOUT_MS: "2000",
   QUIRE_MAX_RETRY_WAIT_MS: "300",
+  QUIRE_QUERY_EMBED_TIMEOUT_MS: "1000",
 }));
 beforeEach(() => {
   chat = new ChatPage(t.page);

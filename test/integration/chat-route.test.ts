@@ -11,6 +11,7 @@ beforeAll(async () => {
     QUIRE_MAX_RETRY_WAIT_MS: "200",
     QUIRE_FIRST_TOKEN_TIMEOUT_MS: "1500",
     QUIRE_IDLE_TIMEOUT_MS: "1000",
+    QUIRE_QUERY_EMBED_TIMEOUT_MS: "500",
   }));
   ({ POST } = await import("@/app/api/chat/route"));
 });
@@ -139,7 +140,8 @@ describe("upstream failures before the stream become typed JSON errors", () => {
 
   it("a 503 that clears on the retry streams normally", async () => {
     const key = fakes.keys.chutesKey("flaky");
-    fakes.setNextBehavior({ unavailable: true, times: 1 });
+    // The question's embedding call comes first, then the chat's first attempt.
+    fakes.setNextBehavior({ unavailable: true, times: 2 });
     const response = await chat(key, { messages: [userMessage("hi")] });
     expect(response.status).toBe(200);
     expect(response.headers.get("x-quire-attempts")).toBe("2");
@@ -209,7 +211,8 @@ describe("timeouts, fallback and the pre-flight balance check", () => {
     resetEnvForTests();
     try {
       const key = fakes.keys.chutesKey("alice");
-      fakes.setNextBehavior({ unavailable: true, times: 2, provider: "chutes" });
+      // The embedding call, the first attempt and the retry all meet a 503.
+      fakes.setNextBehavior({ unavailable: true, times: 3, provider: "chutes" });
       const response = await chat(key, { messages: [userMessage("hi")] });
       expect(response.status).toBe(200);
       const chunks = await readUiStream(response);

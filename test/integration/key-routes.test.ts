@@ -153,6 +153,10 @@ describe("the stored key in use", () => {
     expect(streamedText(await readUiStream(response)).length).toBeGreaterThan(0);
     const chatCall = fakes.requests.find((request) => request.path === "/chat/completions");
     expect(chatCall?.authorization).toBe(`Bearer ${key}`);
+    // The question is embedded through the same credential, even before the index has vectors.
+    const embedCall = fakes.requests.find((request) => request.path === "/embeddings");
+    expect(embedCall?.surface).toBe("embed");
+    expect(embedCall?.authorization).toBe(`Bearer ${key}`);
 
     const removed = await call(chutesKeyRoute.DELETE, "/api/auth/chutes/key", { method: "DELETE", jar });
     expect(removed.status).toBe(200);

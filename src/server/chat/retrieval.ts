@@ -1,4 +1,5 @@
 import type { Retrieval, Retriever } from "@/src/server/chat/chat-service";
+import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { embedTexts } from "@/src/server/providers/embeddings";
 import { buildSystemPrompt } from "@/src/server/rag/prompt";
@@ -32,7 +33,8 @@ export const retrieveSources: Retriever = async ({ credential, messages, signal 
       store,
       messages,
       embedQuery: async (text) => {
-        const embedded = await embedTexts(credential, [text], { signal });
+        // A slow embedding falls back to full text rather than holding the answer back.
+        const embedded = await embedTexts(credential, [text], { signal, timeoutMs: env().QUIRE_QUERY_EMBED_TIMEOUT_MS });
         const [embedding] = embedded.embeddings;
         if (!embedding) throw new Error("the provider returned no embedding");
         return { embedding, model: embedded.model };

@@ -23,10 +23,10 @@ export const EMBEDDING_BATCH_SIZE = 50;
 export async function embedTexts(
   credential: Credential,
   texts: string[],
-  options: { signal?: AbortSignal; baseFetch?: typeof fetch } = {},
+  options: { signal?: AbortSignal; baseFetch?: typeof fetch; timeoutMs?: number } = {},
 ): Promise<EmbeddingResult> {
   if (texts.length === 0) return { embeddings: [], model: embeddingModelId(credential.provider), dimensions: 0 };
-  const timeout = env().QUIRE_FIRST_TOKEN_TIMEOUT_MS;
+  const timeout = options.timeoutMs ?? env().QUIRE_FIRST_TOKEN_TIMEOUT_MS;
   const guard = createGuardedFetch(
     { provider: credential.provider },
     { firstTokenTimeoutMs: timeout, idleTimeoutMs: timeout, baseFetch: options.baseFetch },

@@ -66,14 +66,17 @@ async function vectorCandidates(
   pool: number,
 ): Promise<{ chunks: ScoredChunk[]; fallbackReason?: string }> {
   if (embedQuery === null) return { chunks: [], fallbackReason: "no credential to embed the question" };
+  // The question is embedded while the index's space is read, not after, so the
+  // embedding call costs no extra round trip; it always goes through the chat's credential.
+  const embedded = embedQuery(query).then(
+    (vector) => ({ vector }),
+    (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+  );
   const space = await store.embeddingSpace();
+  const outcome = await embedded;
   if (space === null) return { chunks: [], fallbackReason: "the index has no vectors yet (ingested without a key)" };
-  let queryVector: { embedding: number[]; model: string };
-  try {
-    queryVector = await embedQuery(query);
-  } catch (error) {
-    return { chunks: [], fallbackReason: `embedding the question failed: ${(error as Error).message}` };
-  }
+  if ("error" in outcome) return { chunks: [], fallbackReason: `embedding the question failed: ${outcome.error}` };
+  const queryVector = outcome.vector;
   const querySpace = { model: queryVector.model, dimensions: queryVector.embedding.length };
   if (!sameEmbeddingSpace(space, querySpace)) {
     return {
