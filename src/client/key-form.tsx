@@ -2,7 +2,6 @@
 
 import { useId, useState, type FormEvent } from "react";
 import { connectKey, removeKey } from "@/src/client/api";
-import type { ConnectKeyResponse } from "@/src/shared/auth";
 import type { ErrorPayload, ProviderId } from "@/src/shared/errors";
 
 interface KeyFormProps {
@@ -14,23 +13,12 @@ interface KeyFormProps {
   onChange: () => void | Promise<void>;
 }
 
-function successText(provider: ProviderId, result: ConnectKeyResponse): string {
-  if (provider === "chutes") {
-    const balance = result.balance !== null ? ` · balance $${result.balance.toFixed(2)}` : "";
-    return `Connected as ${result.username ?? "your Chutes account"}${balance}`;
-  }
-  if (result.limit === null) return "Connected · no spending limit on this key";
-  const remaining = result.limitRemaining !== null ? `$${result.limitRemaining.toFixed(2)} of ` : "";
-  return `Connected · ${remaining}$${result.limit.toFixed(2)} limit remaining`;
-}
-
 /** A password-type key input with show/hide, validation feedback, and removal with confirmation. */
 export function KeyForm({ provider, label, placeholder, storedHint, onChange }: KeyFormProps) {
   const inputId = useId();
   const [value, setValue] = useState("");
   const [visible, setVisible] = useState(false);
   const [pending, setPending] = useState(false);
-  const [success, setSuccess] = useState<string | null>(null);
   const [error, setError] = useState<ErrorPayload | null>(null);
   const [confirmingRemoval, setConfirmingRemoval] = useState(false);
 
@@ -38,7 +26,6 @@ export function KeyForm({ provider, label, placeholder, storedHint, onChange }: 
     event.preventDefault();
     setPending(true);
     setError(null);
-    setSuccess(null);
     const result = await connectKey(provider, value);
     setPending(false);
     if (!result.ok) {
@@ -47,7 +34,7 @@ export function KeyForm({ provider, label, placeholder, storedHint, onChange }: 
     }
     setValue("");
     setVisible(false);
-    setSuccess(successText(provider, result.data));
+    // The card shows "Connected as …" from the refreshed status.
     await onChange();
   }
 
@@ -60,7 +47,6 @@ export function KeyForm({ provider, label, placeholder, storedHint, onChange }: 
       setError(result.error);
       return;
     }
-    setSuccess(null);
     await onChange();
   }
 
@@ -89,7 +75,6 @@ export function KeyForm({ provider, label, placeholder, storedHint, onChange }: 
       </form>
       <div aria-live="polite" className="key-feedback">
         {pending && <p className="muted">Checking the key with the provider…</p>}
-        {success && <p className="success">{success}</p>}
         {error && (
           <p className="error" role="alert">
             {error.message}

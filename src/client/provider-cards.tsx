@@ -42,7 +42,12 @@ function ChutesCard({ status, onChange }: CardsProps) {
           Your Chutes session expired, sign in again.
         </p>
       )}
-      {chutes.apiKey?.username && <p className="success">Connected as {chutes.apiKey.username}</p>}
+      {chutes.apiKey && (
+        <p className="success" role="status">
+          Connected as {chutes.apiKey.username ?? "your Chutes account"}
+          {chutes.apiKey.balance !== null && ` · balance $${chutes.apiKey.balance.toFixed(2)}`}
+        </p>
+      )}
       {chutes.oauth && (
         <p className="success">
           Signed in as {chutes.oauth.username ?? "your Chutes account"}{" "}
@@ -89,7 +94,7 @@ function OpenRouterCard({ status, onChange }: CardsProps) {
         <MethodBadge method={status.openrouter.active} />
       </header>
       {key && (
-        <p className="success">
+        <p className="success" role="status">
           {key.limit === null
             ? "Connected · no spending limit on this key"
             : `Connected · $${(key.limitRemaining ?? 0).toFixed(2)} of $${key.limit.toFixed(2)} limit remaining`}

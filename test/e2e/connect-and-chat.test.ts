@@ -12,7 +12,13 @@ describe("connect a key and chat, in Chromium", () => {
     const setup = new SetupPage(t.page);
     await t.page.goto(t.app.url);
     await expect.poll(() => setup.badge("Chutes").textContent()).toBe("Not connected");
+    // Hold the validation a moment, so the loading state can be seen.
+    await t.page.route("**/api/auth/chutes/key", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await route.continue();
+    });
     await setup.enterKey("Chutes", key);
+    await setup.card("Chutes").getByRole("button", { name: "Checking key…" }).waitFor();
     await t.page.getByText("Connected as alice").first().waitFor();
     await expect.poll(() => setup.badge("Chutes").textContent()).toBe("API Key");
     await t.page.getByRole("button", { name: "Start chatting" }).click();
