@@ -10,7 +10,8 @@ const otherPartSchema = z.object({ type: z.string().min(1).refine((type) => type
 
 export const uiMessageSchema = z
   .object({
-    id: z.string().min(1).max(200),
+    /** Scripts may leave it out; the browser always sends one. */
+    id: z.string().min(1).max(200).optional(),
     role: z.enum(["user", "assistant"]),
     parts: z.array(z.union([textPartSchema, otherPartSchema])).max(500),
     metadata: z.unknown().optional(),

@@ -57,6 +57,13 @@ describe("POST /api/chat with a key in the Authorization header", () => {
     expect(upstream?.body).toMatchObject({ model: "deepseek/deepseek-chat-v3.1" });
   });
 
+  it("accepts messages without ids, as a script might send them", async () => {
+    const key = fakes.keys.chutesKey("scripted");
+    const response = await chat(key, { messages: [{ role: "user", parts: [{ type: "text", text: "What is Quire?" }] }] });
+    expect(response.status).toBe(200);
+    expect(streamedText(await readUiStream(response)).length).toBeGreaterThan(0);
+  });
+
   it("infers the provider from the key, whatever the body says", async () => {
     const key = fakes.keys.openrouterKey("carol");
     const response = await chat(key, { messages: [userMessage("hello")], provider: "chutes" });
