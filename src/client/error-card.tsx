@@ -18,6 +18,7 @@ const titles: Partial<Record<ErrorPayload["code"], string>> = {
   provider_unavailable: "Provider unavailable",
   model_not_found: "Model not available",
   timeout: "No answer in time",
+  upstream_error: "Answer interrupted",
   bad_request: "Request not accepted",
 };
 
