@@ -97,7 +97,7 @@ describe("chat grounded in the ingested docs", () => {
     const sources = (await readUiStream(response))
       .filter((chunk) => chunk.type === "source-url")
       .map((chunk) => sourceFromPart(chunk as { type: string; providerMetadata?: unknown }));
-    expect(sources.slice(0, 2).map((source) => source?.heading)).toContainEqual(expect.stringContaining("Windows"));
+    expect(sources[0]?.heading).toContain("Windows");
   });
 
   it("embeds through OpenRouter with an OpenRouter key (same BGE-M3 space)", async () => {

@@ -1,4 +1,4 @@
-import { buildRetrievalQuery, type ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
+import { buildRetrievalQuery, followUpTerms, preferFollowUpTerms, type ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
 import { fuseByReciprocalRank, type FusedChunk } from "@/src/server/rag/retrieve/fuse";
 import { judgeRetrieval } from "@/src/server/rag/retrieve/weak";
 import type { KnowledgeStore } from "@/src/server/rag/store";
@@ -115,7 +115,7 @@ export async function retrieveForChat(input: RetrieveInput): Promise<RetrieveRes
     vectorCandidates(input.store, input.embedQuery, query, pool),
     input.store.searchText(query, pool),
   ]);
-  const fused = fuseByReciprocalRank(vector.chunks, text);
+  const fused = preferFollowUpTerms(fuseByReciprocalRank(vector.chunks, text), followUpTerms(input.messages));
   const verdict = judgeRetrieval(query, fused);
   const mode = vector.fallbackReason === undefined ? "hybrid" : "fulltext";
   return {

@@ -43,3 +43,32 @@ export function buildRetrievalQuery(messages: readonly ConversationMessage[]): s
   if (previous === undefined || last === "" || !isFollowUp(last)) return last;
   return `${previous}\n${last}`;
 }
+
+/**
+ * The words a follow-up adds ("and on Windows?" → ["windows"]), or none when the
+ * last message stands alone. They are what the user is asking about now.
+ */
+export function followUpTerms(messages: readonly ConversationMessage[]): string[] {
+  const userTexts = messages.filter((message) => message.role === "user").map((message) => message.text.trim());
+  const last = userTexts.at(-1) ?? "";
+  if (userTexts.length < 2 || !isFollowUp(last)) return [];
+  const previous = new Set(contentTerms(userTexts.at(-2) ?? ""));
+  return contentTerms(last).filter((term) => !previous.has(term));
+}
+
+/**
+ * Within the candidates found for "previous question + follow-up", those that
+ * mention what the follow-up adds come first (order otherwise kept), so "and on
+ * Windows?" after a Linux question leads with the Windows section.
+ */
+export function preferFollowUpTerms<T extends { text: string; heading: string; title: string }>(
+  candidates: readonly T[],
+  terms: readonly string[],
+): T[] {
+  if (terms.length === 0) return [...candidates];
+  const mentions = (candidate: T) => {
+    const words = new Set(contentTerms(`${candidate.title} ${candidate.heading} ${candidate.text}`));
+    return terms.some((term) => words.has(term));
+  };
+  return [...candidates.filter(mentions), ...candidates.filter((candidate) => !mentions(candidate))];
+}
