@@ -7,6 +7,7 @@ import { connectedProviders } from "@/src/client/use-auth-status";
 import type { AuthStatus } from "@/src/shared/auth";
 import type { ProviderId } from "@/src/shared/errors";
 import type { ModelList } from "@/src/shared/models";
+import { providerLabels } from "@/src/shared/providers";
 
 interface ChatHeaderProps {
   status: AuthStatus;
@@ -19,8 +20,6 @@ interface ChatHeaderProps {
   onNewChat: () => void;
   busy: boolean;
 }
-
-const providerNames: Record<ProviderId, string> = { chutes: "Chutes", openrouter: "OpenRouter" };
 
 /** Provider switcher, the active method's badge, and the model picker. */
 export function ChatHeader(props: ChatHeaderProps) {
@@ -58,7 +57,7 @@ export function ChatHeader(props: ChatHeaderProps) {
           >
             {providers.map((id) => (
               <option key={id} value={id}>
-                {providerNames[id]}
+                {providerLabels[id]}
               </option>
             ))}
           </select>

@@ -5,6 +5,7 @@ import { signOutOfChutes } from "@/src/client/api";
 import { KeyForm } from "@/src/client/key-form";
 import { methodLabel } from "@/src/client/use-auth-status";
 import type { AuthStatus } from "@/src/shared/auth";
+import { keyPageUrls } from "@/src/shared/providers";
 
 interface CardsProps {
   status: AuthStatus;
@@ -69,7 +70,7 @@ function ChutesCard({ status, onChange }: CardsProps) {
         <p className="muted">
           Use an API key when you need specific scopes or permissions, when you can’t use OAuth, or for CI and
           automation. A key takes precedence over a Chutes sign-in.{" "}
-          <a href="https://chutes.ai/app/api" target="_blank" rel="noreferrer">
+          <a href={keyPageUrls.chutes} target="_blank" rel="noreferrer">
             Create a key on chutes.ai
           </a>
         </p>
@@ -102,7 +103,7 @@ function OpenRouterCard({ status, onChange }: CardsProps) {
       )}
       <p className="muted">
         Use your OpenRouter key to chat with any of its models.{" "}
-        <a href="https://openrouter.ai/settings/keys" target="_blank" rel="noreferrer">
+        <a href={keyPageUrls.openrouter} target="_blank" rel="noreferrer">
           Create a key on openrouter.ai
         </a>
       </p>

@@ -107,12 +107,21 @@ export class AppError extends Error {
   }
 }
 
-export function isAppError(error: unknown): error is AppError {
-  return error instanceof AppError;
+/** Any thrown value as an AppError (unwrapped from SDK wrappers); unknown failures become a generic internal error. */
+export function toAppError(error: unknown): AppError {
+  const known = unwrapAppError(error);
+  if (known) return known;
+  return new AppError("internal_error", "Something went wrong on our side. Please try again.", { cause: error });
 }
 
-/** Any thrown value as an AppError; unknown failures become a generic internal error. */
-export function toAppError(error: unknown): AppError {
-  if (isAppError(error)) return error;
-  return new AppError("internal_error", "Something went wrong on our side. Please try again.", { cause: error });
+/** The AI SDK may wrap what our fetch threw (RetryError, APICallError cause); find the AppError inside. */
+export function unwrapAppError(error: unknown, depth = 0): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (typeof error !== "object" || error === null || depth > 5) return undefined;
+  const record = error as { cause?: unknown; lastError?: unknown; errors?: unknown };
+  return (
+    unwrapAppError(record.lastError, depth + 1) ??
+    unwrapAppError(record.cause, depth + 1) ??
+    (Array.isArray(record.errors) ? record.errors.map((inner) => unwrapAppError(inner, depth + 1)).find(Boolean) : undefined)
+  );
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { maskToken } from "@/src/server/auth/credential";
 import { AppError } from "@/src/server/errors";
 import { fetchAccount, isOutOfCredit, keyFormatProblem } from "@/src/server/providers/account";
-import { providerLabels, topUpUrls } from "@/src/server/providers/config";
+import { providerLabels, topUpUrls } from "@/src/shared/providers";
 import type { StoredKey } from "@/src/server/auth/api-key-store";
 import type { ProviderId } from "@/src/shared/errors";
 

@@ -3,7 +3,6 @@ import type { Credential } from "@/src/server/auth/credential";
 import { AppError, toAppError } from "@/src/server/errors";
 import { log } from "@/src/server/log";
 import { defaultChatModel } from "@/src/server/providers/config";
-import { unwrapAppError } from "@/src/server/providers/embeddings";
 import { startAnswer } from "@/src/server/chat/stream-answer";
 import { messageText, type ChatDataParts, type ChatMetadata, type ChatRequest } from "@/src/shared/chat";
 import type { ChatSource } from "@/src/shared/sources";
@@ -34,7 +33,7 @@ export interface ChatInput {
 
 /** A stream error's text: the AppError payload as JSON, so the client can show a card per code. */
 export function streamErrorText(error: unknown, known?: AppError): string {
-  const appError = known ?? unwrapAppError(error) ?? toAppError(error);
+  const appError = known ?? toAppError(error);
   if (appError.code === "internal_error") log().error({ err: error }, "chat stream failed");
   else log().warn({ code: appError.code, provider: appError.provider }, "chat stream ended with an upstream error");
   return JSON.stringify(appError.toPayload());

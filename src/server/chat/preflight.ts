@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Credential } from "@/src/server/auth/credential";
 import { env } from "@/src/server/env";
 import { fetchAccount } from "@/src/server/providers/account";
-import { providerLabels, topUpUrls } from "@/src/server/providers/config";
+import { providerLabels, topUpUrls } from "@/src/shared/providers";
 import type { Notice } from "@/src/shared/chat";
 
 type BalanceNotice = Notice;

@@ -102,8 +102,8 @@ export async function startAnswer(request: AnswerRequest): Promise<StartedAnswer
       !request.signal.aborted;
     if (!eligible) throw error;
     log().info({ model: request.model, fallback }, "chutes model unavailable; trying the fallback model");
-    const guard = startAttempt({ ...request, model: fallback });
-    await guard.guard.firstToken;
-    return { result: guard.result, attempts: 3, model: fallback, failure: guard.guard.failure };
+    const { guard, result } = startAttempt({ ...request, model: fallback });
+    await guard.firstToken;
+    return { result, attempts: 3, model: fallback, failure: guard.failure };
   }
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AppError } from "@/src/server/errors";
 import { env } from "@/src/server/env";
 import { classifyUpstreamFailure } from "@/src/server/providers/classify-error";
-import { providerLabels } from "@/src/server/providers/config";
+import { providerLabels } from "@/src/shared/providers";
 import type { ProviderId } from "@/src/shared/errors";
 
 /** PROTOCOLS.md §1.1: `cpk_<32 hex>.<32 hex>.<32 alnum>`. */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AppError } from "@/src/server/errors";
 import type { CredentialSource } from "@/src/server/auth/credential";
 import type { LimitSource, ProviderId } from "@/src/shared/errors";
-import { providerLabels, topUpUrls } from "@/src/server/providers/config";
+import { providerLabels, topUpUrls } from "@/src/shared/providers";
 import { parseRetryAfter } from "@/src/server/providers/retry-after";
 
 /** What was being done when the provider failed; shapes the message, never the code. */

@@ -1,6 +1,6 @@
 import { embedMany } from "ai";
 import type { Credential } from "@/src/server/auth/credential";
-import { AppError } from "@/src/server/errors";
+import { AppError, unwrapAppError } from "@/src/server/errors";
 import { embeddingModelId } from "@/src/server/providers/config";
 import { createGuardedFetch } from "@/src/server/providers/guarded-fetch";
 import { createEmbeddingModel } from "@/src/server/providers/models";
@@ -49,16 +49,4 @@ export async function embedTexts(
   } catch (error) {
     throw unwrapAppError(error) ?? error;
   }
-}
-
-/** The AI SDK may wrap what our fetch threw (RetryError, APICallError cause); find the AppError inside. */
-export function unwrapAppError(error: unknown, depth = 0): AppError | undefined {
-  if (error instanceof AppError) return error;
-  if (typeof error !== "object" || error === null || depth > 5) return undefined;
-  const record = error as { cause?: unknown; lastError?: unknown; errors?: unknown };
-  return (
-    unwrapAppError(record.lastError, depth + 1) ??
-    unwrapAppError(record.cause, depth + 1) ??
-    (Array.isArray(record.errors) ? record.errors.map((inner) => unwrapAppError(inner, depth + 1)).find(Boolean) : undefined)
-  );
 }

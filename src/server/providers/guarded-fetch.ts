@@ -1,7 +1,7 @@
 import { AppError } from "@/src/server/errors";
 import { classifyUpstreamFailure, connectionFailure, type FailureContext } from "@/src/server/providers/classify-error";
 import { classifyStreamError } from "@/src/server/providers/stream-error";
-import { providerLabels } from "@/src/server/providers/config";
+import { providerLabels } from "@/src/shared/providers";
 
 export interface GuardOptions {
   /** Time allowed from the request to the first answer token. */
