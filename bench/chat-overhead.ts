@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { corpusDir, numberFlag, repoRoot, round, summarize, writeResults } from "@/bench/lib/report";
-import { startFakeProviders } from "@/test/fakes/server";
-import { resetEnvForTests } from "@/src/server/env";
+import { APP_ORIGIN, startAppEnvironment } from "@/test/support/app-harness";
+import { ingestWithCli } from "@/test/support/ingest";
 
 /**
  * `npm run bench:chat [-- --runs 30 --first-token-ms 150]`: what Quire adds to a
@@ -20,22 +17,9 @@ import { resetEnvForTests } from "@/src/server/env";
 const runs = numberFlag("runs", 30);
 const firstTokenMs = numberFlag("first-token-ms", 150);
 
-const fakes = await startFakeProviders();
-const dataDir = mkdtempSync(path.join(tmpdir(), "quire-bench-chat-"));
-Object.assign(process.env, {
-  ...fakes.env(),
-  QUIRE_DATA_DIR: dataDir,
-  QUIRE_DOCS_DIR: corpusDir,
-  SESSION_SECRET: "bench-session-secret-long-enough-for-quire",
-  LOG_LEVEL: "silent",
-  APP_URL: "http://localhost:3000",
-});
-resetEnvForTests();
+const { fakes, dataDir } = await startAppEnvironment({ QUIRE_DOCS_DIR: corpusDir });
 console.log(`Ingesting ${path.relative(repoRoot, corpusDir)} with fake embeddings…`);
-await promisify(execFile)(process.execPath, [path.join(repoRoot, "cli/quire.mjs"), "ingest"], {
-  cwd: repoRoot,
-  env: { ...process.env, CHUTES_API_KEY: fakes.keys.chutesKey("operator") },
-});
+await ingestWithCli({ ...process.env, CHUTES_API_KEY: fakes.keys.chutesKey("operator") });
 
 const { POST } = await import("@/app/api/chat/route");
 const key = fakes.keys.chutesKey("bench");
@@ -78,9 +62,9 @@ async function direct(question: string) {
 async function viaQuire(question: string) {
   const started = performance.now();
   const response = await POST(
-    new Request("http://localhost:3000/api/chat", {
+    new Request(`${APP_ORIGIN}/api/chat`, {
       method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", origin: "http://localhost:3000" },
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", origin: APP_ORIGIN },
       body: JSON.stringify({ messages: [{ id: "q", role: "user", parts: [{ type: "text", text: question }] }] }),
     }),
     { params: Promise.resolve({}) },

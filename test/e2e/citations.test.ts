@@ -1,13 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { setUpBrowserApp } from "@/test/e2e/support/browser-app";
+import { ingestWithCli } from "@/test/support/ingest";
 import { ChatPage } from "@/test/e2e/pages/chat-page";
-
-const root = path.resolve(import.meta.dirname, "../..");
 
 /** A small docs folder, ingested (full text and fake vectors) before the app starts. */
 async function ingestedDocs(env: Record<string, string>): Promise<Record<string, string>> {
@@ -20,7 +17,7 @@ async function ingestedDocs(env: Record<string, string>): Promise<Record<string,
   );
   writeFileSync(path.join(docsDir, "staking.md"), "# Staking\n\nStaking locks tokens for an epoch; rewards are paid at the end of each epoch.\n");
   const appEnv = { ...env, QUIRE_DATA_DIR: dataDir, QUIRE_DOCS_DIR: docsDir };
-  await promisify(execFile)(process.execPath, [path.join(root, "cli/quire.mjs"), "ingest"], { cwd: root, env: { ...process.env, ...appEnv } });
+  await ingestWithCli({ ...process.env, ...appEnv });
   return appEnv;
 }
 

@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeProviders } from "@/test/fakes/server";
+import { ingestWithCli } from "@/test/support/ingest";
 import { call, CookieJar, readUiStream, startAppEnvironment, streamedText, userMessage } from "@/test/support/app-harness";
 import { sourceFromPart } from "@/src/shared/sources";
 
@@ -11,7 +10,6 @@ let fakes: FakeProviders;
 let chatRoute: typeof import("@/app/api/chat/route");
 let chutesKeyRoute: typeof import("@/app/api/auth/chutes/key/route");
 let openRouterKeyRoute: typeof import("@/app/api/auth/openrouter/key/route");
-const root = path.resolve(import.meta.dirname, "../..");
 
 const docs: Record<string, string> = {
   "guide/install.md": [
@@ -36,11 +34,8 @@ beforeAll(async () => {
   }
   process.env.QUIRE_DOCS_DIR = docsDir;
   // Ingest with an operator key, as `npm start` does, in its own process (it takes the data-dir lock).
-  // Asynchronously: the fake providers answering its embedding calls live in this process.
-  await promisify(execFile)(process.execPath, [path.join(root, "cli/quire.mjs"), "ingest"], {
-    cwd: root,
-    env: { ...process.env, CHUTES_API_KEY: fakes.keys.chutesKey("operator") },
-  });
+  // Ingest with an operator key, as `npm start` does, in its own process.
+  await ingestWithCli({ ...process.env, CHUTES_API_KEY: fakes.keys.chutesKey("operator") });
   chatRoute = await import("@/app/api/chat/route");
   chutesKeyRoute = await import("@/app/api/auth/chutes/key/route");
   openRouterKeyRoute = await import("@/app/api/auth/openrouter/key/route");

@@ -1,31 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FakeProviders } from "@/test/fakes/server";
+import { describe, expect, it } from "vitest";
 import { APP_ORIGIN, call, CookieJar, readUiStream, streamedText } from "@/test/support/app-harness";
 import {
   authorizations,
   chat,
-  loadRoutes,
   saveChutesKey,
   signIn,
-  startOAuthEnvironment,
+  setUpOAuthTests,
   status,
-  type OAuthRoutes,
 } from "@/test/integration/oauth-support";
 import { resolveCredential } from "@/src/server/auth/resolve-credential";
 import { embedTexts } from "@/src/server/providers/embeddings";
 
-let fakes: FakeProviders;
-let routes: OAuthRoutes;
-
-beforeAll(async () => {
-  ({ fakes } = await startOAuthEnvironment());
-  routes = await loadRoutes();
-});
-afterAll(() => fakes.close());
-beforeEach(() => fakes.reset());
+const oauth = setUpOAuthTests();
 
 async function chatAnswers(jar: CookieJar): Promise<void> {
-  const response = await chat(routes, jar);
+  const response = await chat(oauth.routes, jar);
   expect(response.status).toBe(200);
   expect(streamedText(await readUiStream(response)).length).toBeGreaterThan(10);
 }
@@ -42,20 +31,20 @@ async function embedAs(jar: CookieJar, headers: Record<string, string> = {}): Pr
   expect(result.embeddings).toHaveLength(1);
 }
 
-const lastAuthorization = (path: "/chat/completions" | "/embeddings") => authorizations(fakes, path).at(-1);
+const lastAuthorization = (path: "/chat/completions" | "/embeddings") => authorizations(oauth.fakes, path).at(-1);
 
 describe("an API key wins over a Chutes sign-in (the precedence rule)", () => {
   it("uses the cpk_ key for chat and embeddings while both are present; the card says so", async () => {
     const jar = new CookieJar();
-    await signIn(routes, jar);
-    const key = fakes.keys.chutesKey("carol");
-    await saveChutesKey(routes, jar, key);
+    await signIn(oauth.routes, jar);
+    const key = oauth.fakes.keys.chutesKey("carol");
+    await saveChutesKey(oauth.routes, jar, key);
 
     await chatAnswers(jar);
     expect(lastAuthorization("/chat/completions")).toBe(`Bearer ${key}`);
     await embedAs(jar);
     expect(lastAuthorization("/embeddings")).toBe(`Bearer ${key}`);
-    expect((await status(routes, jar)).chutes).toMatchObject({
+    expect((await status(oauth.routes, jar)).chutes).toMatchObject({
       active: "apiKey",
       oauth: { username: "alice" },
       apiKey: { username: "carol" },
@@ -64,47 +53,47 @@ describe("an API key wins over a Chutes sign-in (the precedence rule)", () => {
 
   it("falls back to the cak_ token once the key is removed", async () => {
     const jar = new CookieJar();
-    await signIn(routes, jar);
-    await saveChutesKey(routes, jar, fakes.keys.chutesKey("carol"));
-    const removed = await call(routes.chutesKey.DELETE, "/api/auth/chutes/key", { method: "DELETE", jar });
+    await signIn(oauth.routes, jar);
+    await saveChutesKey(oauth.routes, jar, oauth.fakes.keys.chutesKey("carol"));
+    const removed = await call(oauth.routes.chutesKey.DELETE, "/api/auth/chutes/key", { method: "DELETE", jar });
     expect(removed.status).toBe(200);
 
-    const accessToken = fakes.oauth.issued.accessTokens[0];
+    const accessToken = oauth.fakes.oauth.issued.accessTokens[0];
     expect(accessToken).toMatch(/^cak_/);
     await chatAnswers(jar);
     expect(lastAuthorization("/chat/completions")).toBe(`Bearer ${accessToken}`);
     await embedAs(jar);
     expect(lastAuthorization("/embeddings")).toBe(`Bearer ${accessToken}`);
-    expect((await status(routes, jar)).chutes.active).toBe("oauth");
+    expect((await status(oauth.routes, jar)).chutes.active).toBe("oauth");
   });
 
   it("keeps using the key after signing out", async () => {
     const jar = new CookieJar();
-    await signIn(routes, jar);
-    const key = fakes.keys.chutesKey("carol");
-    await saveChutesKey(routes, jar, key);
-    expect((await call(routes.logout, "/api/auth/chutes/logout", { method: "POST", jar })).status).toBe(200);
-    expect(fakes.oauth.issued.revoked.length).toBeGreaterThan(0);
+    await signIn(oauth.routes, jar);
+    const key = oauth.fakes.keys.chutesKey("carol");
+    await saveChutesKey(oauth.routes, jar, key);
+    expect((await call(oauth.routes.logout, "/api/auth/chutes/logout", { method: "POST", jar })).status).toBe(200);
+    expect(oauth.fakes.oauth.issued.revoked.length).toBeGreaterThan(0);
 
     await chatAnswers(jar);
     expect(lastAuthorization("/chat/completions")).toBe(`Bearer ${key}`);
-    expect((await status(routes, jar)).chutes).toMatchObject({ active: "apiKey", oauth: null });
+    expect((await status(oauth.routes, jar)).chutes).toMatchObject({ active: "apiKey", oauth: null });
   });
 
   it("does not refresh the session while a key is in use", async () => {
     const jar = new CookieJar();
-    fakes.oauth.setAccessTokenTtlSeconds(30);
-    await signIn(routes, jar);
-    await saveChutesKey(routes, jar, fakes.keys.chutesKey("carol"));
+    oauth.fakes.oauth.setAccessTokenTtlSeconds(30);
+    await signIn(oauth.routes, jar);
+    await saveChutesKey(oauth.routes, jar, oauth.fakes.keys.chutesKey("carol"));
     await chatAnswers(jar);
-    expect(fakes.oauth.tokenCalls("refresh_token")).toHaveLength(0);
+    expect(oauth.fakes.oauth.tokenCalls("refresh_token")).toHaveLength(0);
   });
 
   it("lets an explicit Authorization header win over both", async () => {
     const jar = new CookieJar();
-    await signIn(routes, jar);
-    await saveChutesKey(routes, jar, fakes.keys.chutesKey("carol"));
-    const headerKey = fakes.keys.chutesKey("dave");
+    await signIn(oauth.routes, jar);
+    await saveChutesKey(oauth.routes, jar, oauth.fakes.keys.chutesKey("carol"));
+    const headerKey = oauth.fakes.keys.chutesKey("dave");
     await embedAs(jar, { authorization: `Bearer ${headerKey}` });
     expect(lastAuthorization("/embeddings")).toBe(`Bearer ${headerKey}`);
   });
@@ -113,12 +102,12 @@ describe("an API key wins over a Chutes sign-in (the precedence rule)", () => {
 describe("a key alone", () => {
   it("chats and embeds with the cpk_ key", async () => {
     const jar = new CookieJar();
-    const key = fakes.keys.chutesKey("erin");
-    await saveChutesKey(routes, jar, key);
+    const key = oauth.fakes.keys.chutesKey("erin");
+    await saveChutesKey(oauth.routes, jar, key);
     await chatAnswers(jar);
     expect(lastAuthorization("/chat/completions")).toBe(`Bearer ${key}`);
     await embedAs(jar);
     expect(lastAuthorization("/embeddings")).toBe(`Bearer ${key}`);
-    expect((await status(routes, jar)).chutes).toMatchObject({ active: "apiKey", oauth: null });
+    expect((await status(oauth.routes, jar)).chutes).toMatchObject({ active: "apiKey", oauth: null });
   });
 });

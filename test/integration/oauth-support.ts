@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { authStatusSchema } from "@/src/shared/auth";
 import type { FakeProviders } from "@/test/fakes/server";
 import { APP_ORIGIN, call, CookieJar, startAppEnvironment, userMessage } from "@/test/support/app-harness";
@@ -88,4 +88,27 @@ export async function spendRefreshToken(fakes: FakeProviders, refreshToken: stri
     body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: CLIENT_ID }),
   });
   expect(response.status).toBe(200);
+}
+
+export interface OAuthTestContext {
+  fakes: FakeProviders;
+  routes: OAuthRoutes;
+}
+
+/**
+ * Registers the hooks of an OAuth test file: the environment and routes once, a
+ * clean fake (and any extra reset) before each test.
+ */
+export function setUpOAuthTests(extraReset: () => void = () => undefined): OAuthTestContext {
+  const context = {} as OAuthTestContext;
+  beforeAll(async () => {
+    ({ fakes: context.fakes } = await startOAuthEnvironment());
+    context.routes = await loadRoutes();
+  });
+  afterAll(() => context.fakes.close());
+  beforeEach(() => {
+    context.fakes.reset();
+    extraReset();
+  });
+  return context;
 }
