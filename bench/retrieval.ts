@@ -5,7 +5,8 @@ import { embeddingInput } from "@/src/server/rag/types";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
 import { DEFAULT_EF_SEARCH } from "@/src/server/rag/store/knowledge-store";
 import { fakeEmbedding } from "@/test/fakes/embedding";
-import { fakeEmbedQuery, indexCorpus, loadEvalSet } from "@/test/eval/evaluate";
+import { fakeEmbed, fakeEmbedQuery, loadEvalSet } from "@/test/eval/evaluate";
+import { ingestDirectory } from "@/src/server/rag/ingest/ingest";
 import { numberFlag, round, summarize, timed, writeResults, type Summary } from "@/bench/lib/report";
 import { loadSynthetic, type SeedChunk } from "@/bench/lib/synthetic";
 
@@ -18,7 +19,12 @@ import { loadSynthetic, type SeedChunk } from "@/bench/lib/synthetic";
  */
 const syntheticTotal = numberFlag("synthetic", 20_000);
 const repeat = numberFlag("repeat", 3);
-const questions = loadEvalSet().questions.map((item) => item.question);
+const evalSet = loadEvalSet("corpus");
+if (evalSet.unavailable !== null) {
+  console.log(`bench:retrieval skipped: ${evalSet.unavailable}`);
+  process.exit(0);
+}
+const questions = evalSet.set.questions.map((item) => item.question);
 
 type Method = "fulltext" | "vector-hnsw" | "vector-exact" | "hybrid";
 
@@ -95,22 +101,22 @@ function printTable(label: string, chunks: number, result: Measurement): void {
 }
 
 async function main(): Promise<void> {
-  const set = loadEvalSet();
   const store = await openStore({ inMemory: true });
   const results: Record<string, unknown> = {};
   try {
-    const ingest = await indexCorpus(store, set.corpusDir);
+    const ingest = await ingestDirectory({ store, docsDir: evalSet.docsDir, chunking: DEFAULT_CHUNKING, embed: fakeEmbed, embedBatchSize: 64 });
     const corpus = await measure(store);
     printTable("Corpus", ingest.chunks, corpus);
     results.corpus = { chunks: ingest.chunks, ...corpus };
 
     if (syntheticTotal > ingest.chunks) {
-      const seeds = await seedChunks(set.corpusDir);
+      const seeds = await seedChunks(evalSet.docsDir);
       const load = await timed(() =>
         loadSynthetic(store, seeds, syntheticTotal - ingest.chunks, (done) => {
           if (done % 10_000 < 500) process.stderr.write(`  synthetic: ${done} chunks\n`);
         }),
       );
+      await store.updateLexicalIndex({ changed: true });
       const chunks = (await store.status()).chunks;
       console.log(`\nLoaded ${chunks - ingest.chunks} synthetic chunks in ${round(load.milliseconds / 1000, 1)} s (HNSW index built once at the end)`);
       const large = await measure(store);

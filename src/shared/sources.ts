@@ -1,5 +1,26 @@
 import { z } from "zod";
 
+/** Why a source was retrieved: its place in each list, the fused score, and the question terms it matched. */
+export const sourceExplanationSchema = z.object({
+  fusedScore: z.number(),
+  /** 1-based rank and BM25F score in the full-text list, when it was there. */
+  textRank: z.number().int().positive().optional(),
+  textScore: z.number().optional(),
+  /** 1-based rank and cosine similarity in the vector list, when it was there. */
+  vectorRank: z.number().int().positive().optional(),
+  vectorSimilarity: z.number().optional(),
+  matchedTerms: z.array(
+    z.object({
+      term: z.string(),
+      /** The word as the question wrote it. */
+      surface: z.string(),
+      /** Set when the question's word was a typo corrected to `term`. */
+      correctedFrom: z.string().optional(),
+    }),
+  ),
+});
+export type SourceExplanation = z.infer<typeof sourceExplanationSchema>;
+
 /**
  * A numbered source of an answer, as streamed to the client (in a `source-url`
  * part's `providerMetadata.quire`) and persisted with the conversation.
@@ -17,6 +38,8 @@ export const chatSourceSchema = z.object({
   /** The file, relative to the docs folder. */
   path: z.string(),
   snippet: z.string(),
+  /** Retrieval details, for an inspector; absent on sources saved before it existed. */
+  explain: sourceExplanationSchema.optional(),
 });
 export type ChatSource = z.infer<typeof chatSourceSchema>;
 

@@ -1,28 +1,37 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
-import { DEFAULT_CHUNKING } from "@/src/server/rag/chunk/chunker";
+import MiniSearch from "minisearch";
+import { chunkDocument, DEFAULT_CHUNKING } from "@/src/server/rag/chunk/chunker";
+import { parseGoldSet, selectSplit, type GoldSet, type Split } from "@/src/server/rag/eval/gold-set";
+import { scoreGoldSet, EVAL_DEPTH, type EvalReport, type Ranker } from "@/src/server/rag/eval/score-gold-set";
 import type { EmbedFunction } from "@/src/server/rag/ingest/embedder";
 import { ingestDirectory } from "@/src/server/rag/ingest/ingest";
-import { retrieveForChat } from "@/src/server/rag/retrieve";
-import type { KnowledgeStore } from "@/src/server/rag/store";
-import type { ScoredChunk } from "@/src/server/rag/types";
+import { listDocumentFiles, loadDocument } from "@/src/server/rag/load/load-documents";
+import { retrieveForChat, type RetrieveResult } from "@/src/server/rag/retrieve";
+import type { ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
+import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
 import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding } from "@/test/fakes/embedding";
 
-/** The repository root, from which the shared corpus is resolved (`../shared/corpus/…`). */
+/** The repository root; the shared corpus is resolved from it (`../shared/corpus/…`). */
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
 
-const questionsSchema = z.object({
-  corpus: z.string(),
-  questions: z.array(z.object({ id: z.string(), question: z.string(), relevant: z.array(z.string()).min(1) })).min(40),
-  offTopic: z.array(z.string()),
-  followUps: z.array(z.object({ previous: z.string(), question: z.string(), relevant: z.array(z.string()).min(1) })),
-});
-export type EvalSet = z.infer<typeof questionsSchema>;
+export interface EvalSetFile {
+  /** `corpus` (the shared Quilibrium docs) or `quire-docs` (this repository's docs/). */
+  name: "corpus" | "quire-docs";
+  set: GoldSet;
+  docsDir: string;
+  /** Why the set cannot run here (its docs are missing), or null. */
+  unavailable: string | null;
+}
 
-export function loadEvalSet(): EvalSet & { corpusDir: string } {
-  const set = questionsSchema.parse(JSON.parse(readFileSync(path.join(repoRoot, "test/eval/questions.json"), "utf8")));
-  return { ...set, corpusDir: path.resolve(repoRoot, set.corpus) };
+/** Loads one of the project's gold sets (test/eval/<name>.json) and where its docs are. */
+export function loadEvalSet(name: EvalSetFile["name"]): EvalSetFile {
+  const file = path.join(repoRoot, "test/eval", `${name}.json`);
+  const set = parseGoldSet(readFileSync(file, "utf8"), file);
+  const corpus = typeof set.corpus === "string" ? set.corpus : "docs";
+  const docsDir = path.resolve(repoRoot, corpus);
+  const unavailable = existsSync(docsDir) ? null : `${path.relative(repoRoot, docsDir)} is not there (the shared corpus sits beside the repository in CI)`;
+  return { name, set, docsDir, unavailable };
 }
 
 export const FAKE_MODEL = "fake/bge-m3-hash";
@@ -34,102 +43,105 @@ export const fakeEmbed: EmbedFunction = Object.assign(
 );
 export const fakeEmbedQuery = async (text: string) => ({ embedding: fakeEmbedding(text), model: FAKE_MODEL });
 
-/** Indexes the corpus with the default chunking and fake vectors. */
-export async function indexCorpus(store: KnowledgeStore, corpusDir: string) {
-  return ingestDirectory({ store, docsDir: corpusDir, chunking: DEFAULT_CHUNKING, embed: fakeEmbed, embedBatchSize: 64 });
+/** A fresh in-memory store with the docs indexed (default chunking, fake vectors). */
+export async function indexDocs(docsDir: string): Promise<{ store: KnowledgeStore; chunks: number; durationMs: number }> {
+  const store = await openStore({ inMemory: true });
+  const summary = await ingestDirectory({ store, docsDir, chunking: DEFAULT_CHUNKING, embed: fakeEmbed, embedBatchSize: 64 });
+  return { store, chunks: summary.chunks, durationMs: summary.durationMs };
 }
 
-export type ConfigName = "fulltext (websearch_to_tsquery, AND)" | "fulltext (OR of lexemes)" | "vector (fake embeddings)" | "hybrid (RRF)";
+export type ConfigName = "BM25 baseline (MiniSearch)" | "Quire full text" | "Quire vector (fake embeddings)" | "Quire hybrid (fake embeddings)";
 
-type Ranker = (question: string, k: number) => Promise<string[]>;
-
-const paths = (chunks: ScoredChunk[]) => chunks.map((chunk) => chunk.path);
-
-export function rankers(store: KnowledgeStore): Record<ConfigName, Ranker> {
-  return {
-    "fulltext (websearch_to_tsquery, AND)": async (question, k) => paths(await store.searchText(question, k, { match: "all" })),
-    "fulltext (OR of lexemes)": async (question, k) => paths(await store.searchText(question, k)),
-    "vector (fake embeddings)": async (question, k) => paths(await store.searchVector(fakeEmbedding(question), k)),
-    "hybrid (RRF)": async (question, k) =>
-      (await retrieveForChat({ store, messages: [{ role: "user", text: question }], embedQuery: fakeEmbedQuery, k })).sources.map(
-        (source) => source.path,
-      ),
-  };
+function conversation(question: { question: string; previous?: string }): ConversationMessage[] {
+  if (question.previous === undefined) return [{ role: "user", text: question.question }];
+  return [
+    { role: "user", text: question.previous },
+    { role: "assistant", text: "(previous answer)" },
+    { role: "user", text: question.question },
+  ];
 }
 
-export interface ConfigScore {
-  config: ConfigName;
-  hitAt5: number;
-  mrrAt10: number;
-  misses: string[];
+const answerOf = (result: RetrieveResult) => ({
+  locations: result.sources.map((source) => ({ path: source.path, url: source.url })),
+  weak: result.weak,
+});
+
+/** Quire's retrieval exactly as chat runs it, in full-text or hybrid mode. */
+export function quireRanker(store: KnowledgeStore, mode: "fulltext" | "hybrid"): Ranker {
+  return async (question) =>
+    answerOf(
+      await retrieveForChat({
+        store,
+        messages: conversation(question),
+        embedQuery: mode === "hybrid" ? fakeEmbedQuery : null,
+        k: EVAL_DEPTH,
+      }),
+    );
 }
 
-/** hit@5 (a relevant file among the top 5 chunks) and MRR@10 (by the first relevant chunk) per configuration. */
-export async function scoreConfigs(store: KnowledgeStore, set: EvalSet): Promise<ConfigScore[]> {
-  const scores: ConfigScore[] = [];
-  for (const [config, rank] of Object.entries(rankers(store)) as [ConfigName, Ranker][]) {
-    let hits = 0;
-    let reciprocal = 0;
-    const misses: string[] = [];
-    for (const item of set.questions) {
-      const ranked = await rank(item.question, 10);
-      const first = ranked.findIndex((found) => item.relevant.includes(found));
-      if (first !== -1 && first < 5) hits++;
-      else misses.push(item.id);
-      if (first !== -1) reciprocal += 1 / (first + 1);
+/**
+ * The lexical baseline: MiniSearch's BM25 over the very same chunks (title,
+ * heading and text fields, default options: no fuzzy, no prefix, OR of terms).
+ */
+export async function miniSearchRanker(docsDir: string): Promise<Ranker> {
+  const index = new MiniSearch<{ id: number; path: string; url: string | null; title: string; heading: string; text: string }>({
+    fields: ["title", "heading", "text"],
+    storeFields: ["path", "url"],
+  });
+  let id = 0;
+  for (const file of await listDocumentFiles(docsDir)) {
+    for (const chunk of chunkDocument(await loadDocument(docsDir, file), DEFAULT_CHUNKING)) {
+      index.add({ id: id++, path: chunk.path, url: chunk.url, title: chunk.title, heading: chunk.heading, text: chunk.text });
     }
-    scores.push({ config, hitAt5: hits / set.questions.length, mrrAt10: reciprocal / set.questions.length, misses });
   }
-  return scores;
+  return async (question) => ({
+    locations: index
+      .search(question.previous === undefined ? question.question : `${question.previous} ${question.question}`)
+      .slice(0, EVAL_DEPTH)
+      .map((hit) => ({ path: String(hit.path), url: typeof hit.url === "string" ? hit.url : null })),
+    weak: false,
+  });
 }
 
-export interface WeakScore {
-  mode: "fulltext" | "hybrid";
-  answerableFlaggedWeak: number;
-  offTopicFlaggedWeak: number;
+function vectorRanker(store: KnowledgeStore): Ranker {
+  return async (question) => ({
+    locations: (await store.searchVector(fakeEmbedding(question.question), EVAL_DEPTH)).map((chunk) => ({ path: chunk.path, url: chunk.url })),
+    weak: false,
+  });
 }
 
-/** How often weak retrieval is flagged on answerable and on off-topic questions. */
-export async function scoreWeakDetection(store: KnowledgeStore, set: EvalSet): Promise<WeakScore[]> {
-  const results: WeakScore[] = [];
-  for (const mode of ["fulltext", "hybrid"] as const) {
-    const weakShare = async (questions: string[]) => {
-      let weak = 0;
-      for (const question of questions) {
-        const result = await retrieveForChat({
-          store,
-          messages: [{ role: "user", text: question }],
-          embedQuery: mode === "hybrid" ? fakeEmbedQuery : null,
-        });
-        if (result.weak) weak++;
-      }
-      return weak / Math.max(1, questions.length);
-    };
-    results.push({
-      mode,
-      answerableFlaggedWeak: await weakShare(set.questions.map((item) => item.question)),
-      offTopicFlaggedWeak: await weakShare(set.offTopic),
-    });
-  }
-  return results;
+export interface ConfigReport {
+  config: ConfigName;
+  split: Split;
+  report: EvalReport;
+  /** Whether this configuration judges weak retrieval at all (the baseline and vector-only do not). */
+  judgesWeak: boolean;
 }
 
-/** hit@5 of follow-up questions ("and on a Mac?") asked alone and with the previous turn (hybrid retrieval). */
-export async function scoreFollowUps(store: KnowledgeStore, set: EvalSet): Promise<{ alone: number; withPreviousTurn: number }> {
-  let alone = 0;
-  let expanded = 0;
-  for (const item of set.followUps) {
-    const hit = async (messages: { role: "user" | "assistant"; text: string }[]) => {
-      const result = await retrieveForChat({ store, messages, embedQuery: fakeEmbedQuery, k: 5 });
-      return result.sources.some((source) => item.relevant.includes(source.path)) ? 1 : 0;
-    };
-    alone += await hit([{ role: "user", text: item.question }]);
-    expanded += await hit([
-      { role: "user", text: item.previous },
-      { role: "assistant", text: "(previous answer)" },
-      { role: "user", text: item.question },
-    ]);
+/** Every configuration on both halves of a set. */
+export async function evaluateSet(file: EvalSetFile, store: KnowledgeStore): Promise<ConfigReport[]> {
+  const rankers: [ConfigName, Ranker, boolean][] = [
+    ["BM25 baseline (MiniSearch)", await miniSearchRanker(file.docsDir), false],
+    ["Quire full text", quireRanker(store, "fulltext"), true],
+    ["Quire vector (fake embeddings)", vectorRanker(store), false],
+    ["Quire hybrid (fake embeddings)", quireRanker(store, "hybrid"), true],
+  ];
+  const reports: ConfigReport[] = [];
+  for (const split of ["dev", "test"] as const) {
+    const half = selectSplit(file.set, split);
+    for (const [config, rank, judgesWeak] of rankers) {
+      reports.push({ config, split, report: await scoreGoldSet({ ...half, offTopic: judgesWeak ? half.offTopic : [] }, rank), judgesWeak });
+    }
   }
-  const count = Math.max(1, set.followUps.length);
-  return { alone: alone / count, withPreviousTurn: expanded / count };
+  return reports;
+}
+
+/** hit@5 of follow-ups asked alone and with the previous turn (hybrid), on one half. */
+export async function evaluateFollowUps(file: EvalSetFile, store: KnowledgeStore, split: Split): Promise<{ count: number; alone: number; withPreviousTurn: number } | null> {
+  const followUps = selectSplit(file.set, split).followUps;
+  if (followUps.length === 0) return null;
+  const rank = quireRanker(store, "hybrid");
+  const withPrevious = await scoreGoldSet({ ...file.set, questions: followUps, offTopic: [] }, rank);
+  const alone = await scoreGoldSet({ ...file.set, questions: followUps.map(({ previous: _previous, ...item }) => item), offTopic: [] }, rank);
+  return { count: followUps.length, alone: alone.metrics.hitAt5, withPreviousTurn: withPrevious.metrics.hitAt5 };
 }

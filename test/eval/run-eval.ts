@@ -1,39 +1,132 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { openStore } from "@/src/server/rag/store";
-import { indexCorpus, loadEvalSet, repoRoot, scoreConfigs, scoreFollowUps, scoreWeakDetection } from "@/test/eval/evaluate";
+import { selectSplit } from "@/src/server/rag/eval/gold-set";
+import { retrieveForChat } from "@/src/server/rag/retrieve";
+import {
+  evaluateFollowUps,
+  evaluateSet,
+  fakeEmbedQuery,
+  indexDocs,
+  loadEvalSet,
+  repoRoot,
+  type ConfigReport,
+  type EvalSetFile,
+} from "@/test/eval/evaluate";
 
-/** `npm run eval`: retrieval quality on test/eval/questions.json over the shared corpus. Prints a table, writes JSON. */
-async function main(): Promise<void> {
-  const set = loadEvalSet();
-  const store = await openStore({ inMemory: true });
-  try {
-    const ingest = await indexCorpus(store, set.corpusDir);
-    console.log(`Indexed ${ingest.added} files, ${ingest.chunks} chunks (fake embeddings) in ${ingest.durationMs} ms`);
-    const scores = await scoreConfigs(store, set);
-    const weak = await scoreWeakDetection(store, set);
-    const followUps = await scoreFollowUps(store, set);
-    const baseline = scores[0]!;
-    console.log(`\n${set.questions.length} questions\n`);
+/**
+ * `npm run eval`: retrieval quality of Quire against a BM25 baseline, on the
+ * `dev` half (tuned on) and the `test` half (reported, never tuned on) of each
+ * gold set. `-- --calibrate` prints the weak-judgement features on dev only.
+ */
+const fixed = (value: number | null) => (value === null ? "-" : value.toFixed(3));
+
+function printReports(reports: ConfigReport[]): void {
+  for (const split of ["dev", "test"] as const) {
+    const rows = reports.filter((row) => row.split === split);
+    const count = rows[0]?.report.metrics;
+    console.log(`\n  ${split}: ${count?.questions ?? 0} answerable questions, ${rows.find((row) => row.judgesWeak)?.report.metrics.offTopic ?? 0} off-topic`);
     console.table(
-      scores.map((score) => ({
-        config: score.config,
-        "hit@5": score.hitAt5.toFixed(3),
-        "MRR@10": score.mrrAt10.toFixed(3),
-        "hit@5 vs AND": baseline.hitAt5 === 0 ? "n/a" : `${(score.hitAt5 / baseline.hitAt5).toFixed(2)}x`,
-        misses: score.misses.join(" "),
+      rows.map(({ config, report: { metrics }, judgesWeak }) => ({
+        config,
+        "hit@1": fixed(metrics.hitAt1),
+        "hit@5": fixed(metrics.hitAt5),
+        "hit@10": fixed(metrics.hitAt10),
+        "MRR@5": fixed(metrics.mrrAt5),
+        "MRR@10": fixed(metrics.mrrAt10),
+        "weak: answerable": judgesWeak ? fixed(metrics.weakOnAnswerable) : "-",
+        "weak: off-topic": judgesWeak ? fixed(metrics.weakOnOffTopic) : "-",
       })),
     );
-    console.log("\nWeak-retrieval flag (share of questions flagged weak):");
-    console.table(weak.map((row) => ({ mode: row.mode, answerable: row.answerableFlaggedWeak.toFixed(3), "off-topic": row.offTopicFlaggedWeak.toFixed(3) })));
-    console.log(`\nFollow-ups (${set.followUps.length}, hybrid hit@5): asked alone ${followUps.alone.toFixed(3)}, with the previous turn ${followUps.withPreviousTurn.toFixed(3)}`);
-    mkdirSync(path.join(repoRoot, "bench/results"), { recursive: true });
-    const file = path.join(repoRoot, "bench/results/eval.json");
-    writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), questions: set.questions.length, chunks: ingest.chunks, scores, weak, followUps }, null, 2));
-    console.log(`\nWrote ${path.relative(repoRoot, file)}`);
-  } finally {
-    await store.close();
+    const kinds = [...new Set(rows.flatMap((row) => Object.keys(row.report.metrics.hitAt5ByKind)))];
+    console.log(`  hit@5 by kind (${split}):`);
+    console.table(
+      rows.map(({ config, report }) => ({
+        config,
+        ...Object.fromEntries(kinds.map((kind) => {
+          const entry = report.metrics.hitAt5ByKind[kind];
+          return [`${kind} (${entry?.questions ?? 0})`, entry ? fixed(entry.hitAt5) : "-"];
+        })),
+      })),
+    );
   }
+}
+
+/** Dev only: the features the weak judgement thresholds on, for answerable and off-topic questions. */
+async function calibrate(file: EvalSetFile, store: Awaited<ReturnType<typeof indexDocs>>["store"]): Promise<void> {
+  const dev = selectSplit(file.set, "dev");
+  for (const mode of ["fulltext", "hybrid"] as const) {
+    const features = async (question: string) => {
+      const result = await retrieveForChat({ store, messages: [{ role: "user", text: question }], embedQuery: mode === "hybrid" ? fakeEmbedQuery : null, k: 10 });
+      return { coverage: result.verdict.bestCoverage, similarity: result.verdict.bestSimilarity ?? 0 };
+    };
+    const answerable = await Promise.all(dev.questions.map((item) => features(item.question)));
+    const offTopic = await Promise.all(dev.offTopic.map((item) => features(item.question)));
+    console.log(`\n  calibration (${file.name}, dev, ${mode}): share flagged weak per threshold`);
+    const grid = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
+    const similarityGrid = mode === "hybrid" ? [0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 1.01] : [1.01];
+    const rows = [];
+    for (const minCoverage of grid) {
+      for (const minSimilarity of similarityGrid) {
+        const weak = (entry: { coverage: number; similarity: number }) => !(entry.coverage >= minCoverage || entry.similarity >= minSimilarity);
+        rows.push({
+          minCoverage,
+          ...(mode === "hybrid" && { minSimilarity }),
+          answerable: fixed(answerable.filter(weak).length / answerable.length),
+          "off-topic": fixed(offTopic.filter(weak).length / Math.max(1, offTopic.length)),
+        });
+      }
+    }
+    console.table(rows);
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const output: Record<string, unknown> = { at: new Date().toISOString() };
+  for (const name of ["corpus", "quire-docs"] as const) {
+    const file = loadEvalSet(name);
+    console.log(`\n=== ${file.set.name ?? name} (test/eval/${name}.json) ===`);
+    if (file.unavailable !== null) {
+      console.log(`skipped: ${file.unavailable}`);
+      output[name] = { skipped: file.unavailable };
+      continue;
+    }
+    const { store, chunks, durationMs } = await indexDocs(file.docsDir);
+    try {
+      console.log(`Indexed ${chunks} chunks (fake embeddings) in ${durationMs} ms`);
+      if (argv.includes("--calibrate")) {
+        await calibrate(file, store);
+        continue;
+      }
+      const reports = await evaluateSet(file, store);
+      printReports(reports);
+      const followUps = await evaluateFollowUps(file, store, "dev");
+      if (followUps !== null) {
+        console.log(`\n  Follow-ups (dev, ${followUps.count}, hybrid hit@5): alone ${fixed(followUps.alone)}, with the previous turn ${fixed(followUps.withPreviousTurn)}`);
+      }
+      if (argv.includes("--misses")) {
+        for (const row of reports.filter((entry) => entry.split === "dev" && entry.config === "Quire full text")) {
+          console.log("\n  dev misses (full text):");
+          for (const result of row.report.results.filter((entry) => entry.rank === null || entry.rank > 5)) console.log(`    ${result.id} [${result.kind}] rank ${result.rank ?? "-"}: ${result.question}`);
+          console.log("  dev answerable flagged weak (full text):");
+          for (const result of row.report.results.filter((entry) => entry.weak)) console.log(`    ${result.id} [${result.kind}]: ${result.question}`);
+          console.log(`  dev off-topic not flagged: ${row.report.offTopicAnswered.join(" | ")}`);
+        }
+      }
+      output[name] = {
+        chunks,
+        reports: reports.map((row) => ({ config: row.config, split: row.split, metrics: row.report.metrics })),
+        followUps,
+      };
+    } finally {
+      await store.close();
+    }
+  }
+  if (argv.includes("--calibrate")) return;
+  mkdirSync(path.join(repoRoot, "bench/results"), { recursive: true });
+  const file = path.join(repoRoot, "bench/results/eval.json");
+  writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
+  console.log(`\nWrote ${path.relative(repoRoot, file)}`);
 }
 
 await main();

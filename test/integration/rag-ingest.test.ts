@@ -52,7 +52,7 @@ describe("ingestDirectory", () => {
     expect(first.embeddingSkippedReason).toMatch(/no operator key/);
     const status = await store.status();
     expect(status).toMatchObject({ documents: 3, embeddedChunks: 0, embedding: null });
-    expect((await store.searchText("backups", 3))[0]?.path).toBe("notes.txt");
+    expect((await store.searchText("backups", 3)).hits[0]?.path).toBe("notes.txt");
 
     const embed = countingEmbed();
     const second = await run(embed);
@@ -82,8 +82,8 @@ describe("ingestDirectory", () => {
     expect(after.chunks).toBeLessThan(before.chunks);
     expect(after.embeddedChunks).toBe(after.chunks);
     expect(embed.calls.flat().length).toBe(summary.chunks);
-    expect(await store.searchText("marker5x", 10)).toEqual([]);
-    expect(await store.searchText("backups", 3)).toEqual([]);
+    expect((await store.searchText("marker5x", 10)).hits).toEqual([]);
+    expect((await store.searchText("backups", 3)).hits).toEqual([]);
   });
 
   it("retries 429 and 5xx with backoff, and keeps the text index when embedding keeps failing", async () => {

@@ -18,6 +18,7 @@ function toChatSource(source: RetrievedSource): ChatSource {
     href: source.url ?? `/sources/${encodeURIComponent(source.id)}?path=${encodeURIComponent(source.path)}`,
     path: source.path,
     snippet: source.snippet,
+    explain: source.explain,
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { analyzeQuery } from "@/src/server/rag/lexical/analyze";
 import { buildSystemPrompt } from "@/src/server/rag/prompt";
 import { makeSnippet, retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve";
 import { buildRetrievalQuery, isFollowUp } from "@/src/server/rag/retrieve/follow-up";
@@ -17,9 +18,10 @@ function storeDouble(options: { text: ScoredChunk[]; vector: ScoredChunk[]; spac
   const store: KnowledgeStore = {
     kind: "pglite", location: "memory", readOnly: true,
     close: async () => undefined, status: unused, embeddingSpace: async () => options.space,
-    searchText: async () => options.text,
+    // Every question term counts as present once in the corpus (df 1), as the store would report it.
+    searchText: async (question) => ({ hits: options.text.map((hit) => ({ ...hit, matchedTerms: [] })), terms: analyzeQuery(question).map((term) => ({ ...term, df: 1, idf: 1 })) }),
     searchVector: async () => { calls.vector++; return options.vector; },
-    listDocuments: unused, replaceDocument: unused, removeDocuments: unused, countPendingEmbeddings: unused,
+    listDocuments: unused, replaceDocument: unused, removeDocuments: unused, updateLexicalIndex: unused, countPendingEmbeddings: unused,
     pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused, getChunk: unused,
     recordIngest: unused, exclusive: (work) => work(),
   };
@@ -110,7 +112,9 @@ describe("snippets and the system prompt", () => {
   });
 
   it("numbers the sources and tells the model to cite them; a weak retrieval adds the not-covered rule", () => {
-    const source: RetrievedSource = { ...install, index: 1, snippet: "s", score: 0.03, url: "https://docs.example/install#linux" };
+    const source: RetrievedSource = {
+      ...install, index: 1, snippet: "s", score: 0.03, url: "https://docs.example/install#linux", explain: { fusedScore: 0.03, matchedTerms: [] },
+    };
     const prompt = buildSystemPrompt({ sources: [source], weak: false });
     expect(prompt).toContain('[1] Title install > Part\nFile: install.md\nURL: https://docs.example/install#linux\n"""');
     expect(prompt).toMatch(/Cite every claim .* \[1\]/);

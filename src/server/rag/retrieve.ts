@@ -1,8 +1,11 @@
+import { analyzeChunk } from "@/src/server/rag/lexical/analyze";
 import { buildRetrievalQuery, followUpTerms, preferFollowUpTerms, type ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
 import { fuseByReciprocalRank, type FusedChunk } from "@/src/server/rag/retrieve/fuse";
-import { judgeRetrieval } from "@/src/server/rag/retrieve/weak";
+import { judgeRetrieval, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
 import type { KnowledgeStore } from "@/src/server/rag/store";
+import type { SearchedTerm } from "@/src/server/rag/store/lexical-index";
 import { sameEmbeddingSpace, type ScoredChunk } from "@/src/server/rag/types";
+import type { SourceExplanation } from "@/src/shared/sources";
 
 /** One numbered source of an answer: the prompt cites it as `[index]`, the UI links it. */
 export interface RetrievedSource {
@@ -17,6 +20,7 @@ export interface RetrievedSource {
   snippet: string;
   text: string;
   score: number;
+  explain: SourceExplanation;
 }
 
 export type EmbedQuery = (text: string) => Promise<{ embedding: number[]; model: string }>;
@@ -37,6 +41,9 @@ export interface RetrieveResult {
   fallbackReason?: string;
   /** The text that was searched (the question, expanded for a follow-up). */
   query: string;
+  /** The question's terms as full text searched them (typos corrected), with their IDF. */
+  terms: SearchedTerm[];
+  verdict: RetrievalVerdict;
 }
 
 export const DEFAULT_K = 5;
@@ -87,7 +94,20 @@ async function vectorCandidates(
   return { chunks: await store.searchVector(queryVector.embedding, pool) };
 }
 
-function toSource(chunk: FusedChunk, position: number): RetrievedSource {
+/** The explanation of one source: ranks, scores, and which question terms it contains. */
+function explainSource(chunk: FusedChunk, terms: readonly SearchedTerm[]): SourceExplanation {
+  const present = analyzeChunk(chunk).terms;
+  return {
+    fusedScore: chunk.fusedScore,
+    ...(chunk.textRank !== undefined && { textRank: chunk.textRank, textScore: chunk.textRankScore }),
+    ...(chunk.vectorRank !== undefined && { vectorRank: chunk.vectorRank, vectorSimilarity: chunk.vectorSimilarity }),
+    matchedTerms: terms
+      .filter((term) => present.has(term.term))
+      .map((term) => ({ term: term.term, surface: term.surface, ...(term.correctedFrom !== undefined && { correctedFrom: term.correctedFrom }) })),
+  };
+}
+
+function toSource(chunk: FusedChunk, position: number, terms: readonly SearchedTerm[]): RetrievedSource {
   return {
     id: chunk.id,
     index: position + 1,
@@ -98,6 +118,7 @@ function toSource(chunk: FusedChunk, position: number): RetrievedSource {
     snippet: makeSnippet(chunk.text),
     text: chunk.text,
     score: chunk.fusedScore,
+    explain: explainSource(chunk, terms),
   };
 }
 
@@ -110,19 +131,24 @@ export async function retrieveForChat(input: RetrieveInput): Promise<RetrieveRes
   const k = input.k ?? DEFAULT_K;
   const pool = Math.max(k * 4, 20);
   const query = buildRetrievalQuery(input.messages);
-  if (query.trim() === "") return { sources: [], weak: true, mode: "fulltext", fallbackReason: "empty question", query };
+  const emptyVerdict: RetrievalVerdict = { weak: true, bestCoverage: 0, bestSimilarity: null };
+  if (query.trim() === "") {
+    return { sources: [], weak: true, mode: "fulltext", fallbackReason: "empty question", query, terms: [], verdict: emptyVerdict };
+  }
   const [vector, text] = await Promise.all([
     vectorCandidates(input.store, input.embedQuery, query, pool),
     input.store.searchText(query, pool),
   ]);
-  const fused = preferFollowUpTerms(fuseByReciprocalRank(vector.chunks, text), followUpTerms(input.messages));
-  const verdict = judgeRetrieval(query, fused);
+  const fused = preferFollowUpTerms(fuseByReciprocalRank(vector.chunks, text.hits), followUpTerms(input.messages));
   const mode = vector.fallbackReason === undefined ? "hybrid" : "fulltext";
+  const verdict = judgeRetrieval({ terms: text.terms, fused, mode });
   return {
-    sources: fused.slice(0, k).map(toSource),
+    sources: fused.slice(0, k).map((chunk, position) => toSource(chunk, position, text.terms)),
     weak: verdict.weak,
     mode,
     ...(vector.fallbackReason !== undefined && { fallbackReason: vector.fallbackReason }),
     query,
+    terms: text.terms,
+    verdict,
   };
 }

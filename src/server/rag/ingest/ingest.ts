@@ -78,6 +78,7 @@ export async function ingestDirectory(options: IngestOptions): Promise<IngestSum
   const started = now();
   return options.store.exclusive(async () => {
     const counts = await syncDocuments(options);
+    await options.store.updateLexicalIndex({ changed: counts.added + counts.updated + counts.removed > 0 });
     let embedded = 0;
     let embeddingCalls = 0;
     let embeddingSkippedReason: string | undefined;

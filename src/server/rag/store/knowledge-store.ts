@@ -10,7 +10,14 @@ import {
   type StoredDocument,
 } from "@/src/server/rag/store/rows";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
-import { toAnyWordQuery, type TextMatch } from "@/src/server/rag/store/text-query";
+import {
+  lexicalIndexCurrent,
+  rebuildPostings,
+  refreshLexicon,
+  searchLexical,
+  writePostings,
+  type TextSearchResult,
+} from "@/src/server/rag/store/lexical-index";
 import {
   buildVectorIndex,
   createVectorTable,
@@ -47,8 +54,8 @@ export interface KnowledgeStore {
   close(): Promise<void>;
   status(): Promise<StoreStatus>;
   embeddingSpace(): Promise<EmbeddingSpace | null>;
-  /** Full-text search; `any` (default) ranks an OR of the question's words, `all` is websearch_to_tsquery. */
-  searchText(question: string, k: number, options?: { match?: TextMatch }): Promise<ScoredChunk[]>;
+  /** Full-text search: BM25F over the analyzer's terms, unknown terms corrected against the vocabulary. */
+  searchText(question: string, k: number): Promise<TextSearchResult>;
   /**
    * Cosine similarity search through the HNSW index; `exact` bypasses it (for
    * recall measurements); `efSearch` sets the index's candidate list size.
@@ -62,6 +69,12 @@ export interface KnowledgeStore {
   /** Replaces every chunk of one document in one transaction; the checksum is written last. */
   replaceDocument(document: DocumentRecord, chunks: Chunk[]): Promise<void>;
   removeDocuments(paths: string[]): Promise<number>;
+  /**
+   * Brings the full-text statistics up to date after writes: rebuilds every
+   * posting when they come from another analyzer version ("rebuilt"), else
+   * refreshes the vocabulary when documents changed ("refreshed").
+   */
+  updateLexicalIndex(options: { changed: boolean }): Promise<"rebuilt" | "refreshed" | "current">;
   countPendingEmbeddings(): Promise<number>;
   pendingEmbeddings(limit: number): Promise<PendingChunk[]>;
   /** Sets the index's embedding space; a different space drops all vectors. Returns true if it changed. */
@@ -95,7 +108,7 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
     status: () => readStatus(client, options.location),
     embeddingSpace: () => readEmbeddingSpace(client),
     getChunk: (id) => getChunk(client, id),
-    searchText: (question, k, searchOptions) => searchText(client, question, k, searchOptions?.match ?? "any"),
+    searchText: (question, k) => searchLexical(client, question, k),
     searchVector: (embedding, k, searchOptions) => searchVector(client, embedding, k, searchOptions ?? {}),
     explainVectorSearch: async (embedding, k) => {
       const rows = await client.query(`EXPLAIN ${VECTOR_SEARCH_SQL}`, [toVectorLiteral(embedding), k]);
@@ -112,6 +125,16 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
       if (paths.length === 0) return 0;
       const rows = await client.query("DELETE FROM documents WHERE path = ANY($1::text[]) RETURNING id", [paths]);
       return rows.length;
+    },
+    updateLexicalIndex: async ({ changed }) => {
+      writable();
+      if (!(await lexicalIndexCurrent(client))) {
+        await rebuildPostings(client);
+        return "rebuilt";
+      }
+      if (!changed) return "current";
+      await refreshLexicon(client);
+      return "refreshed";
     },
     countPendingEmbeddings: () => countPending(client),
     pendingEmbeddings: (limit) => pendingEmbeddings(client, limit),
@@ -177,22 +200,6 @@ async function getChunk(client: SqlClient, id: string): Promise<ScoredChunk | nu
   return parseRows(scoredChunkRowSchema, rows)[0] ?? null;
 }
 
-async function searchText(client: SqlClient, question: string, k: number, match: TextMatch): Promise<ScoredChunk[]> {
-  const queryText = match === "all" ? question : toAnyWordQuery(question);
-  if (queryText === null || queryText.trim() === "") return [];
-  const parse = match === "all" ? "websearch_to_tsquery" : "to_tsquery";
-  // Ranked on the tsvector alone, then the k winners joined to their text (as in vector search).
-  const rows = await client.query(
-    `SELECT ${SELECT_CHUNK}, ranked.rank::float8 AS score
-     FROM (SELECT id, ts_rank(search, query, 1) AS rank FROM chunks CROSS JOIN ${parse}('english', $1) AS query
-           WHERE search @@ query ORDER BY rank DESC, id LIMIT $2) AS ranked
-     JOIN chunks c ON c.id = ranked.id JOIN documents d ON d.id = c.document_id
-     ORDER BY ranked.rank DESC, c.id`,
-    [queryText, k],
-  );
-  return parseRows(scoredChunkRowSchema, rows);
-}
-
 /**
  * Nearest chunks first on the vector table alone (the HNSW index's pattern:
  * ORDER BY distance LIMIT k), then the k winners joined to their text, so an
@@ -236,9 +243,10 @@ async function replaceDocument(client: SqlClient, document: DocumentRecord, chun
     const documentId = Number(rows[0]?.id);
     await executor.query("DELETE FROM chunks WHERE document_id = $1", [documentId]);
     if (chunks.length > 0) {
-      await executor.query(
+      const inserted = await executor.query(
         `INSERT INTO chunks (document_id, ordinal, title, heading, url, content, token_count)
-         SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])`,
+         SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+         RETURNING id::text AS id, ordinal`,
         [
           documentId,
           chunks.map((chunk) => chunk.ordinal),
@@ -248,6 +256,11 @@ async function replaceDocument(client: SqlClient, document: DocumentRecord, chun
           chunks.map((chunk) => chunk.text),
           chunks.map((chunk) => chunk.tokenCount),
         ],
+      );
+      const idByOrdinal = new Map(inserted.map((row) => [Number(row.ordinal), String(row.id)]));
+      await writePostings(
+        executor,
+        chunks.map((chunk) => ({ id: idByOrdinal.get(chunk.ordinal) ?? "", title: chunk.title, heading: chunk.heading, text: chunk.text })),
       );
     }
     // Last: a run interrupted before this line leaves an empty checksum, so the next run redoes the file.

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { vector } from "@electric-sql/pglite-pgvector";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 
@@ -17,7 +18,7 @@ function wrap(target: PGlite | Transaction): SqlExecutor {
 }
 
 /**
- * The embedded store: PostgreSQL compiled to WebAssembly, with pgvector. `dataDir`
+ * The embedded store: PostgreSQL compiled to WebAssembly, with pgvector and pg_trgm. `dataDir`
  * undefined means in memory (tests). The caller holds the data-dir lock (lock.ts).
  */
 export async function openPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
@@ -25,7 +26,7 @@ export async function openPgliteClient(dataDir: string | undefined): Promise<Sql
     // PGlite creates only the last directory level.
     mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ dataDir)), { recursive: true });
   }
-  const database = await PGlite.create({ dataDir, extensions: { vector } });
+  const database = await PGlite.create({ dataDir, extensions: { vector, pg_trgm } });
   await database.exec("CREATE EXTENSION IF NOT EXISTS vector;");
   const executor = wrap(database);
   return {

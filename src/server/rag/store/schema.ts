@@ -42,6 +42,32 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_search_idx ON chunks USING gin (search);
 `,
   },
+  {
+    // BM25F postings written by the app's analyzer replace ts_rank over a tsvector (no IDF);
+    // the trigram-indexed lexicon corrects typos. Postings of existing chunks are rebuilt by
+    // the next ingest (lexicalIndexCurrent), without re-chunking or re-embedding anything.
+    version: 2,
+    sql: `
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+ALTER TABLE chunks DROP COLUMN search;
+ALTER TABLE chunks ADD COLUMN body_terms integer NOT NULL DEFAULT 0;
+CREATE TABLE chunk_terms (
+  term text NOT NULL,
+  chunk_id bigint NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+  tf_title real NOT NULL,
+  tf_heading real NOT NULL,
+  tf_body real NOT NULL,
+  body_length integer NOT NULL,
+  PRIMARY KEY (term, chunk_id)
+);
+CREATE INDEX chunk_terms_chunk_idx ON chunk_terms (chunk_id);
+CREATE TABLE lexicon (
+  term text PRIMARY KEY,
+  df integer NOT NULL
+);
+CREATE INDEX lexicon_trgm_idx ON lexicon USING gin (term gin_trgm_ops);
+`,
+  },
 ];
 
 const MIGRATION_LOCK_KEY = 7_243_114_001;

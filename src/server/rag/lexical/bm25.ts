@@ -1,0 +1,60 @@
+import type { FieldFrequencies } from "@/src/server/rag/lexical/analyze";
+
+/**
+ * BM25F scoring (Robertson & Zaragoza, "The Probabilistic Relevance Framework:
+ * BM25 and Beyond", 2009), the ranking of the full-text index. Per term of the
+ * question, the field frequencies are combined into one pseudo-frequency (the
+ * body's normalised by its length, the short title and heading path weighted
+ * up), then saturated with k1 and multiplied by the term's inverse document
+ * frequency. The store runs the same formula in SQL (`bm25Sql`); this module is
+ * its specification and the reference the tests compare the SQL against.
+ */
+export const BM25 = {
+  k1: 1.2,
+  /** Length normalisation of the body (0: none, 1: full). Title and heading are short and not normalised. */
+  b: 0.75,
+  weights: { title: 2, heading: 3, body: 1 },
+  /** A corrected term ("bukcet" → "bucket") counts a little less than one the user typed right. */
+  correctedWeight: 0.8,
+} as const;
+
+/** Robertson–Spärck Jones IDF with the +1 that keeps it positive for terms in most chunks (Lucene's form). */
+export function idf(documentFrequency: number, chunkCount: number): number {
+  return Math.log(1 + (chunkCount - documentFrequency + 0.5) / (documentFrequency + 0.5));
+}
+
+export interface CorpusStatistics {
+  chunks: number;
+  averageBodyLength: number;
+}
+
+/** BM25F pseudo-frequency of one term in one chunk. */
+export function pseudoFrequency(frequencies: FieldFrequencies, bodyLength: number, averageBodyLength: number): number {
+  const norm = 1 - BM25.b + (BM25.b * bodyLength) / Math.max(1, averageBodyLength);
+  return BM25.weights.title * frequencies.title + BM25.weights.heading * frequencies.heading + (BM25.weights.body * frequencies.body) / norm;
+}
+
+/** One term's contribution: IDF × saturated pseudo-frequency × the query term's weight. */
+export function termScore(input: {
+  frequencies: FieldFrequencies;
+  bodyLength: number;
+  documentFrequency: number;
+  queryWeight: number;
+  statistics: CorpusStatistics;
+}): number {
+  const tf = pseudoFrequency(input.frequencies, input.bodyLength, input.statistics.averageBodyLength);
+  if (tf <= 0) return 0;
+  return input.queryWeight * idf(input.documentFrequency, input.statistics.chunks) * ((tf * (BM25.k1 + 1)) / (tf + BM25.k1));
+}
+
+/**
+ * The score expression over a posting row `p` (tf_title, tf_heading, tf_body,
+ * body_length), the query term's weight `q.weight`, its `q.df` and the corpus
+ * statistics `s.chunks`, `s.avg_body` — the SQL twin of `termScore`.
+ */
+export function bm25Sql(): string {
+  const { k1, b, weights } = BM25;
+  const tf = `(${weights.title} * p.tf_title + ${weights.heading} * p.tf_heading + ${weights.body} * p.tf_body / (${1 - b} + ${b} * p.body_length / greatest(s.avg_body, 1)))`;
+  const idfSql = `ln(1 + (s.chunks - q.df + 0.5) / (q.df + 0.5))`;
+  return `q.weight * ${idfSql} * (${tf} * ${k1 + 1}) / (${tf} + ${k1})`;
+}

@@ -1,0 +1,77 @@
+/**
+ * Typo tolerance: a question term that the corpus never uses is replaced by the
+ * closest term it does use. The store proposes candidates by trigram similarity
+ * (pg_trgm, indexed, the same SQL on PGlite and PostgreSQL); this module picks
+ * one by edit distance, so "qclinet" → "qclient" and "bukcet" → "bucket", while
+ * "sourdough" finds nothing close enough and stays unmatched.
+ */
+
+/** Terms shorter than this are never corrected: too many real words sit one edit apart. */
+export const MIN_CORRECTABLE_LENGTH = 4;
+
+/** Edits allowed for a term of this length: one up to 7 characters, two beyond. */
+export function maxEdits(length: number): number {
+  if (length < MIN_CORRECTABLE_LENGTH) return 0;
+  return length <= 7 ? 1 : 2;
+}
+
+/**
+ * Optimal string alignment distance (Damerau–Levenshtein without repeated edits
+ * of one substring): insertions, deletions, substitutions and adjacent
+ * transpositions cost 1. Stops early and returns `limit + 1` past `limit`.
+ */
+export function editDistance(left: string, right: string, limit = Number.POSITIVE_INFINITY): number {
+  if (Math.abs(left.length - right.length) > limit) return limit + 1;
+  const a = [...left];
+  const b = [...right];
+  let previousPrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMinimum = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, previousPrevious[j - 2]! + 1);
+      current.push(value);
+      rowMinimum = Math.min(rowMinimum, value);
+    }
+    if (rowMinimum > limit) return limit + 1;
+    previousPrevious = previous;
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+export interface CorrectionCandidate {
+  term: string;
+  /** Chunks that contain it. */
+  df: number;
+}
+
+/**
+ * The corpus term that `term` most likely meant: fewest edits within
+ * `maxEdits`, then the most common, then alphabetical (deterministic). Only
+ * letters are corrected: numbers and identifiers with digits are never guessed.
+ */
+export function chooseCorrection(term: string, candidates: readonly CorrectionCandidate[]): CorrectionCandidate | null {
+  const limit = maxEdits([...term].length);
+  if (limit === 0 || !/^\p{L}+$/u.test(term)) return null;
+  let best: { candidate: CorrectionCandidate; distance: number } | null = null;
+  for (const candidate of candidates) {
+    if (candidate.term === term || !/^\p{L}+$/u.test(candidate.term)) continue;
+    const distance = editDistance(term, candidate.term, limit);
+    if (distance > limit) continue;
+    const better =
+      best === null ||
+      distance < best.distance ||
+      (distance === best.distance && (candidate.df > best.candidate.df || (candidate.df === best.candidate.df && candidate.term < best.candidate.term)));
+    if (better) best = { candidate, distance };
+  }
+  return best?.candidate ?? null;
+}
+
+/** True when a question term should be looked up for a correction: letters only, long enough, unknown to the corpus. */
+export function needsCorrection(term: string, df: number): boolean {
+  return df === 0 && maxEdits([...term].length) > 0 && /^\p{L}+$/u.test(term);
+}
