@@ -116,7 +116,7 @@ async function main(): Promise<void> {
           if (done % 10_000 < 500) process.stderr.write(`  synthetic: ${done} chunks\n`);
         }),
       );
-      await store.updateLexicalIndex({ changed: true });
+      await store.refreshLexicon();
       const chunks = (await store.status()).chunks;
       console.log(`\nLoaded ${chunks - ingest.chunks} synthetic chunks in ${round(load.milliseconds / 1000, 1)} s (HNSW index built once at the end)`);
       const large = await measure(store);

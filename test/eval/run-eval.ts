@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { selectSplit } from "@/src/server/rag/eval/gold-set";
 import { retrieveForChat } from "@/src/server/rag/retrieve";
+import { WEAK_THRESHOLDS, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
 import {
   evaluateFollowUps,
   evaluateSet,
@@ -55,28 +56,31 @@ function printReports(reports: ConfigReport[]): void {
 async function calibrate(file: EvalSetFile, store: Awaited<ReturnType<typeof indexDocs>>["store"]): Promise<void> {
   const dev = selectSplit(file.set, "dev");
   for (const mode of ["fulltext", "hybrid"] as const) {
-    const features = async (question: string) => {
-      const result = await retrieveForChat({ store, messages: [{ role: "user", text: question }], embedQuery: mode === "hybrid" ? fakeEmbedQuery : null, k: 10 });
-      return { coverage: result.verdict.bestCoverage, similarity: result.verdict.bestSimilarity ?? 0 };
-    };
-    const answerable = await Promise.all(dev.questions.map((item) => features(item.question)));
-    const offTopic = await Promise.all(dev.offTopic.map((item) => features(item.question)));
-    console.log(`\n  calibration (${file.name}, dev, ${mode}): share flagged weak per threshold`);
-    const grid = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
-    const similarityGrid = mode === "hybrid" ? [0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 1.01] : [1.01];
+    const features = async (question: string) =>
+      (await retrieveForChat({ store, messages: [{ role: "user", text: question }], embedQuery: mode === "hybrid" ? fakeEmbedQuery : null, k: 10 })).verdict;
+    const large = (await store.status()).chunks >= WEAK_THRESHOLDS.minChunksForUnknown;
+    const answerable = [];
+    for (const item of dev.questions) answerable.push(await features(item.question));
+    const offTopic = [];
+    for (const item of dev.offTopic) offTopic.push(await features(item.question));
+    console.log(`\n  calibration (${file.name}, dev, ${mode}): weak = coverage < c1, or coverage < c2 while the unknown share >= u`);
+    console.log("  (vector similarity left out: the fake vectors' similarities say nothing about real ones)");
     const rows = [];
-    for (const minCoverage of grid) {
-      for (const minSimilarity of similarityGrid) {
-        const weak = (entry: { coverage: number; similarity: number }) => !(entry.coverage >= minCoverage || entry.similarity >= minSimilarity);
-        rows.push({
-          minCoverage,
-          ...(mode === "hybrid" && { minSimilarity }),
-          answerable: fixed(answerable.filter(weak).length / answerable.length),
-          "off-topic": fixed(offTopic.filter(weak).length / Math.max(1, offTopic.length)),
-        });
+    for (const c1 of [0.3, 0.33, 0.36, 0.4, 0.45, 0.5]) {
+      for (const c2 of [0.5, 0.6, 0.65, 0.7]) {
+        for (const u of [0.15, 0.2, 0.25, 0.3, 1.01]) {
+          const weak = (entry: RetrievalVerdict) => entry.bestCoverage < c1 || (large && entry.bestCoverage < c2 && entry.unknownShare >= u);
+          rows.push({
+            c1, c2, u,
+            answerable: answerable.filter(weak).length / answerable.length,
+            "off-topic": offTopic.filter(weak).length / Math.max(1, offTopic.length),
+          });
+        }
       }
     }
-    console.table(rows);
+    // The best trade-offs first: fewest answerable questions flagged among those that flag 90% of off-topic ones.
+    rows.sort((left, right) => Number(right["off-topic"] >= 0.9) - Number(left["off-topic"] >= 0.9) || left.answerable - right.answerable);
+    console.table(rows.slice(0, 15).map((row) => ({ ...row, answerable: fixed(row.answerable), "off-topic": fixed(row["off-topic"]) })));
   }
 }
 

@@ -19,9 +19,9 @@ function storeDouble(options: { text: ScoredChunk[]; vector: ScoredChunk[]; spac
     kind: "pglite", location: "memory", readOnly: true,
     close: async () => undefined, status: unused, embeddingSpace: async () => options.space,
     // Every question term counts as present once in the corpus (df 1), as the store would report it.
-    searchText: async (question) => ({ hits: options.text.map((hit) => ({ ...hit, matchedTerms: [] })), terms: analyzeQuery(question).map((term) => ({ ...term, df: 1, idf: 1 })) }),
+    searchText: async (question) => ({ hits: options.text.map((hit) => ({ ...hit, matchedTerms: [] })), chunks: options.text.length, terms: analyzeQuery(question).map((term) => ({ ...term, df: 1, idf: 1 })) }),
     searchVector: async () => { calls.vector++; return options.vector; },
-    listDocuments: unused, replaceDocument: unused, removeDocuments: unused, updateLexicalIndex: unused, countPendingEmbeddings: unused,
+    listDocuments: unused, replaceDocument: unused, removeDocuments: unused, upgradeLexicalIndex: unused, refreshLexicon: unused, countPendingEmbeddings: unused,
     pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused, getChunk: unused,
     recordIngest: unused, exclusive: (work) => work(),
   };

@@ -65,6 +65,18 @@ export function makeSnippet(text: string): string {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), SNIPPET_CHARS / 2))}…`;
 }
 
+/** The question with each corrected typo replaced by the corpus's spelling ("bukcet" → "bucket"), or null when none was. */
+export function correctedQuestion(question: string, terms: readonly SearchedTerm[]): string | null {
+  const corrections = terms.filter((term) => term.correctedWord !== undefined && term.correctedWord !== term.surface);
+  if (corrections.length === 0) return null;
+  let text = question;
+  for (const term of corrections) {
+    const escaped = term.surface.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    text = text.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "giu"), term.correctedWord ?? term.surface);
+  }
+  return text;
+}
+
 /** Vector candidates, or the reason there are none (never throws: a failed embed means full text). */
 async function vectorCandidates(
   store: KnowledgeStore,
@@ -131,17 +143,24 @@ export async function retrieveForChat(input: RetrieveInput): Promise<RetrieveRes
   const k = input.k ?? DEFAULT_K;
   const pool = Math.max(k * 4, 20);
   const query = buildRetrievalQuery(input.messages);
-  const emptyVerdict: RetrievalVerdict = { weak: true, bestCoverage: 0, bestSimilarity: null };
+  const emptyVerdict: RetrievalVerdict = { weak: true, bestCoverage: 0, unknownShare: 0, bestSimilarity: null };
   if (query.trim() === "") {
     return { sources: [], weak: true, mode: "fulltext", fallbackReason: "empty question", query, terms: [], verdict: emptyVerdict };
   }
-  const [vector, text] = await Promise.all([
+  const [firstVector, text] = await Promise.all([
     vectorCandidates(input.store, input.embedQuery, query, pool),
     input.store.searchText(query, pool),
   ]);
+  // A misspelled question embeds poorly; when full text corrected a word, the corrected question is embedded
+  // again (only then: the common case keeps embedding and text search in parallel).
+  const corrected = correctedQuestion(query, text.terms);
+  const vector =
+    corrected !== null && firstVector.fallbackReason === undefined
+      ? await vectorCandidates(input.store, input.embedQuery, corrected, pool)
+      : firstVector;
   const fused = preferFollowUpTerms(fuseByReciprocalRank(vector.chunks, text.hits), followUpTerms(input.messages));
   const mode = vector.fallbackReason === undefined ? "hybrid" : "fulltext";
-  const verdict = judgeRetrieval({ terms: text.terms, fused, mode });
+  const verdict = judgeRetrieval({ terms: text.terms, fused, mode, chunks: text.chunks });
   return {
     sources: fused.slice(0, k).map((chunk, position) => toSource(chunk, position, text.terms)),
     weak: verdict.weak,

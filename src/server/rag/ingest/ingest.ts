@@ -20,8 +20,8 @@ export interface IngestOptions {
   now?: () => number;
 }
 
-/** Bump when chunking changes in a way that old chunks should be redone. */
-const CHUNKER_VERSION = 1;
+/** Bump when loading or chunking changes in a way that old chunks should be redone (2: MDX data exports are kept as lists). */
+const CHUNKER_VERSION = 2;
 
 /** The stored checksum covers the file and the chunking settings: changing either redoes the file. */
 export function documentChecksum(contentHash: string, chunking: ChunkingOptions): string {
@@ -77,8 +77,9 @@ export async function ingestDirectory(options: IngestOptions): Promise<IngestSum
   const now = options.now ?? (() => performance.now());
   const started = now();
   return options.store.exclusive(async () => {
+    const rebuilt = await options.store.upgradeLexicalIndex();
     const counts = await syncDocuments(options);
-    await options.store.updateLexicalIndex({ changed: counts.added + counts.updated + counts.removed > 0 });
+    if (rebuilt || counts.added + counts.updated + counts.removed > 0) await options.store.refreshLexicon();
     let embedded = 0;
     let embeddingCalls = 0;
     let embeddingSkippedReason: string | undefined;

@@ -97,6 +97,8 @@ export interface FieldFrequencies {
 
 export interface AnalyzedChunk {
   terms: Map<string, FieldFrequencies>;
+  /** The word as written for each term (its first occurrence, lower-cased): what a typo is corrected to. */
+  surfaces: Map<string, string>;
   /** Number of body terms (with repeats): BM25's document length. */
   bodyLength: number;
 }
@@ -104,9 +106,11 @@ export interface AnalyzedChunk {
 /** The postings of one chunk: each term's frequency in its title, heading path and body. */
 export function analyzeChunk(chunk: { title: string; heading: string; text: string }): AnalyzedChunk {
   const terms = new Map<string, FieldFrequencies>();
+  const surfaces = new Map<string, string>();
   const count = (text: string, field: keyof FieldFrequencies): number => {
     const tokens = analyze(text);
     for (const token of tokens) {
+      if (!surfaces.has(token.term)) surfaces.set(token.term, token.surface);
       const entry = terms.get(token.term) ?? { title: 0, heading: 0, body: 0 };
       entry[field] += 1;
       terms.set(token.term, entry);
@@ -120,7 +124,7 @@ export function analyzeChunk(chunk: { title: string; heading: string; text: stri
   const { headings, body } = splitHeadingLines(chunk.text);
   count(headings.join("\n"), "heading");
   const bodyLength = count(body, "body");
-  return { terms, bodyLength };
+  return { terms, surfaces, bodyLength };
 }
 
 const HEADING_LINE = /^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/;

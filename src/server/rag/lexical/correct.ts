@@ -50,17 +50,32 @@ export interface CorrectionCandidate {
 }
 
 /**
- * The corpus term that `term` most likely meant: fewest edits within
- * `maxEdits`, then the most common, then alphabetical (deterministic). Only
- * letters are corrected: numbers and identifiers with digits are never guessed.
+ * Endings the stemmer removes ("change" → "chang", "installing" → "instal"):
+ * a typo is stemmed unpredictably, so the word as typed is also compared with
+ * the stem plus each ending.
  */
-export function chooseCorrection(term: string, candidates: readonly CorrectionCandidate[]): CorrectionCandidate | null {
+const STEM_ENDINGS = ["e", "s", "es", "ed", "ing", "er", "ion", "ions", "l", "y"];
+
+/** Edits between what the user typed (`surface`, and its index term) and a stemmed corpus term. */
+function distanceToStem(term: string, surface: string, candidate: string, limit: number): number {
+  let best = editDistance(term, candidate, limit);
+  for (const ending of ["", ...STEM_ENDINGS]) best = Math.min(best, editDistance(surface, candidate + ending, limit));
+  return best;
+}
+
+/**
+ * The corpus term that `term` (typed as `surface`) most likely meant: fewest
+ * edits within `maxEdits`, then the most common, then alphabetical
+ * (deterministic). Only letters are corrected: numbers and identifiers with
+ * digits are never guessed.
+ */
+export function chooseCorrection(term: string, candidates: readonly CorrectionCandidate[], surface = term): CorrectionCandidate | null {
   const limit = maxEdits([...term].length);
   if (limit === 0 || !/^\p{L}+$/u.test(term)) return null;
   let best: { candidate: CorrectionCandidate; distance: number } | null = null;
   for (const candidate of candidates) {
     if (candidate.term === term || !/^\p{L}+$/u.test(candidate.term)) continue;
-    const distance = editDistance(term, candidate.term, limit);
+    const distance = distanceToStem(term, surface, candidate.term, limit);
     if (distance > limit) continue;
     const better =
       best === null ||

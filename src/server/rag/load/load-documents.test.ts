@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { listDocumentFiles, parseDocument } from "@/src/server/rag/load/load-documents";
-import { stripMdx } from "@/src/server/rag/load/mdx";
+import { renderDataExport, stripMdx } from "@/src/server/rag/load/mdx";
 
 describe("parseDocument", () => {
   it("reads title, source_url and date from frontmatter", () => {
@@ -69,7 +69,34 @@ describe("stripMdx", () => {
       "<Button />",
       "```",
       "Manual download",
+      // A data export that no component renders is kept at the end, as a list.
+      "- **bucket** (text)",
     ]);
+  });
+
+  it("turns an exported parameter table into a Markdown list where its component renders it", () => {
+    const source = [
+      "export const REQUEST_PARAMETERS = [",
+      "  {",
+      "    name: \"PendingWindowInDays\",",
+      "    type: \"integer\",",
+      "    description: 'Between 7 and 30 days, {inclusive}. Default \\'30\\'.',",
+      "    required: false",
+      "  },",
+      "  { name: \"KeyId\", type: \"string\", required: true, description: \"The key [ARN].\" }",
+      "];",
+      "## Request body",
+      "<ParamsTable parameters={REQUEST_PARAMETERS} />",
+      "<ApiTester",
+      "  parameters={REQUEST_PARAMETERS}",
+      "/>",
+    ].join("\n");
+    expect(stripMdx(source).split("\n").filter((line) => line.trim() !== "")).toEqual([
+      "## Request body",
+      "- **PendingWindowInDays** (integer, optional): Between 7 and 30 days, {inclusive}. Default '30'.",
+      "- **KeyId** (string, required): The key [ARN].",
+    ]);
+    expect(renderDataExport("export const EMPTY = [];")).toBeNull();
   });
 });
 

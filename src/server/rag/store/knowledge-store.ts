@@ -70,11 +70,13 @@ export interface KnowledgeStore {
   replaceDocument(document: DocumentRecord, chunks: Chunk[]): Promise<void>;
   removeDocuments(paths: string[]): Promise<number>;
   /**
-   * Brings the full-text statistics up to date after writes: rebuilds every
-   * posting when they come from another analyzer version ("rebuilt"), else
-   * refreshes the vocabulary when documents changed ("refreshed").
+   * Before writes: rebuilds every posting from the stored chunks when another
+   * analyzer version wrote them (an upgrade), without re-chunking or re-embedding.
+   * Returns true when it rebuilt; `refreshLexicon` must follow.
    */
-  updateLexicalIndex(options: { changed: boolean }): Promise<"rebuilt" | "refreshed" | "current">;
+  upgradeLexicalIndex(): Promise<boolean>;
+  /** After writes: rebuilds the typo-correction vocabulary from the postings and records the analyzer version. */
+  refreshLexicon(): Promise<void>;
   countPendingEmbeddings(): Promise<number>;
   pendingEmbeddings(limit: number): Promise<PendingChunk[]>;
   /** Sets the index's embedding space; a different space drops all vectors. Returns true if it changed. */
@@ -126,15 +128,15 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
       const rows = await client.query("DELETE FROM documents WHERE path = ANY($1::text[]) RETURNING id", [paths]);
       return rows.length;
     },
-    updateLexicalIndex: async ({ changed }) => {
+    upgradeLexicalIndex: async () => {
       writable();
-      if (!(await lexicalIndexCurrent(client))) {
-        await rebuildPostings(client);
-        return "rebuilt";
-      }
-      if (!changed) return "current";
+      if (await lexicalIndexCurrent(client)) return false;
+      await rebuildPostings(client);
+      return true;
+    },
+    refreshLexicon: async () => {
+      writable();
       await refreshLexicon(client);
-      return "refreshed";
     },
     countPendingEmbeddings: () => countPending(client),
     pendingEmbeddings: (limit) => pendingEmbeddings(client, limit),

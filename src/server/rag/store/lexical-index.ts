@@ -33,6 +33,8 @@ export interface SearchedTerm {
   idf: number;
   /** The question's own term when this one replaced it ("bukcet"). */
   correctedFrom?: string;
+  /** For a corrected term, the corpus's usual spelling of it ("bucket"), to re-embed the question with. */
+  correctedWord?: string;
 }
 
 export interface TextHit extends ScoredChunk {
@@ -42,6 +44,8 @@ export interface TextHit extends ScoredChunk {
 
 export interface TextSearchResult {
   hits: TextHit[];
+  /** Chunks in the index (the N of IDF). */
+  chunks: number;
   /** Every term of the question (after correction), including those no chunk contains (df 0). */
   terms: SearchedTerm[];
 }
@@ -53,7 +57,15 @@ export async function writePostings(
   executor: SqlExecutor,
   chunks: readonly { id: string; title: string; heading: string; text: string }[],
 ): Promise<void> {
-  const columns = { term: [] as string[], chunk: [] as string[], title: [] as number[], heading: [] as number[], body: [] as number[], length: [] as number[] };
+  const columns = {
+    term: [] as string[],
+    chunk: [] as string[],
+    title: [] as number[],
+    heading: [] as number[],
+    body: [] as number[],
+    length: [] as number[],
+    word: [] as string[],
+  };
   const lengths: { id: string; length: number }[] = [];
   for (const chunk of chunks) {
     const analyzed = analyzeChunk(chunk);
@@ -65,13 +77,14 @@ export async function writePostings(
       columns.heading.push(frequencies.heading);
       columns.body.push(frequencies.body);
       columns.length.push(analyzed.bodyLength);
+      columns.word.push(analyzed.surfaces.get(term) ?? term);
     }
   }
   if (columns.term.length > 0) {
     await executor.query(
-      `INSERT INTO chunk_terms (term, chunk_id, tf_title, tf_heading, tf_body, body_length)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::real[], $4::real[], $5::real[], $6::int[])`,
-      [columns.term, columns.chunk, columns.title, columns.heading, columns.body, columns.length],
+      `INSERT INTO chunk_terms (term, chunk_id, tf_title, tf_heading, tf_body, body_length, word)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::real[], $4::real[], $5::real[], $6::int[], $7::text[])`,
+      [columns.term, columns.chunk, columns.title, columns.heading, columns.body, columns.length, columns.word],
     );
   }
   if (lengths.length > 0) {
@@ -86,7 +99,7 @@ export async function writePostings(
 export async function refreshLexicon(client: SqlClient): Promise<void> {
   await client.transaction(async (executor) => {
     await executor.exec("DELETE FROM lexicon");
-    await executor.exec("INSERT INTO lexicon (term, df) SELECT term, count(*)::int FROM chunk_terms GROUP BY term");
+    await executor.exec("INSERT INTO lexicon (term, df, word) SELECT term, count(*)::int, mode() WITHIN GROUP (ORDER BY word) FROM chunk_terms GROUP BY term");
     const rows = await executor.query("SELECT count(*)::int AS terms FROM lexicon");
     const meta = { analyzerVersion: ANALYZER_VERSION, terms: Number(rows[0]?.terms ?? 0) };
     await executor.query(
@@ -131,15 +144,15 @@ export async function rebuildPostings(client: SqlClient): Promise<number> {
     done += batch.length;
     after = batch.at(-1)!.id;
   }
-  await refreshLexicon(client);
+  // The caller refreshes the lexicon next, which records the analyzer version.
   return done;
 }
 
 const termRowSchema = z.object({ term: z.string(), df: z.coerce.number() });
-const candidateRowSchema = z.object({ query: z.string(), term: z.string(), df: z.coerce.number() });
+const candidateRowSchema = z.object({ query: z.string(), term: z.string(), df: z.coerce.number(), word: z.string() });
 /** Trigram similarity (pg_trgm `%`) a vocabulary term needs to be a candidate; the edit distance then decides. */
-const TRIGRAM_THRESHOLD = 0.25;
-const CANDIDATES_PER_TERM = 16;
+const TRIGRAM_THRESHOLD = 0.15;
+const CANDIDATES_PER_TERM = 24;
 
 /** The question's terms with their document frequencies, unknown ones corrected where the corpus has a close term. */
 async function resolveTerms(executor: SqlExecutor, question: string, stats: CorpusStatistics): Promise<SearchedTerm[]> {
@@ -155,11 +168,11 @@ async function resolveTerms(executor: SqlExecutor, question: string, stats: Corp
     ).map((row) => [row.term, row.df]),
   );
   const unknown = analyzed.filter((term) => needsCorrection(term.term, known.get(term.term) ?? 0)).map((term) => term.term);
-  const candidates = new Map<string, { term: string; df: number }[]>();
+  const candidates = new Map<string, { term: string; df: number; word: string }[]>();
   if (unknown.length > 0) {
     const rows = await executor.query(
-      `SELECT q.term AS query, l.term, l.df FROM unnest($1::text[]) AS q(term)
-       CROSS JOIN LATERAL (SELECT term, df FROM lexicon WHERE term % q.term
+      `SELECT q.term AS query, l.term, l.df, l.word FROM unnest($1::text[]) AS q(term)
+       CROSS JOIN LATERAL (SELECT term, df, word FROM lexicon WHERE term % q.term
                            ORDER BY similarity(term, q.term) DESC, df DESC, term LIMIT $2) AS l`,
       [unknown, CANDIDATES_PER_TERM],
     );
@@ -168,7 +181,9 @@ async function resolveTerms(executor: SqlExecutor, question: string, stats: Corp
   const resolved = new Map<string, SearchedTerm>();
   for (const term of analyzed) {
     const df = known.get(term.term) ?? 0;
-    const correction = df === 0 ? chooseCorrection(term.term, candidates.get(term.term) ?? []) : null;
+    const options = candidates.get(term.term) ?? [];
+    const chosen = df === 0 ? chooseCorrection(term.term, options, term.surface) : null;
+    const correction = chosen === null ? null : (options.find((option) => option.term === chosen.term) ?? null);
     const next: SearchedTerm = correction
       ? {
           term: correction.term,
@@ -177,6 +192,7 @@ async function resolveTerms(executor: SqlExecutor, question: string, stats: Corp
           df: correction.df,
           idf: idf(correction.df, stats.chunks),
           correctedFrom: term.term,
+          correctedWord: correction.word,
         }
       : { term: term.term, surface: term.surface, weight: term.weight, df, idf: idf(df, stats.chunks) };
     const existing = resolved.get(next.term);
@@ -197,11 +213,11 @@ export async function searchLexical(client: SqlClient, question: string, k: numb
   // pg_trgm's `%` reads its threshold from the session; set it per transaction so a pooled connection is not changed.
   return client.transaction(async (executor) => {
     const stats = await corpusStatistics(executor);
-    if (stats.chunks === 0) return { hits: [], terms: [] };
+    if (stats.chunks === 0) return { hits: [], terms: [], chunks: 0 };
     await executor.exec(`SET LOCAL pg_trgm.similarity_threshold = ${TRIGRAM_THRESHOLD}`);
     const terms = await resolveTerms(executor, question, stats);
     const searchable = terms.filter((term) => term.df > 0);
-    if (searchable.length === 0) return { hits: [], terms };
+    if (searchable.length === 0) return { hits: [], terms, chunks: stats.chunks };
     const rows = await executor.query(
       `WITH q AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[]) AS q(term, weight, df)),
             s AS (SELECT $4::float8 AS chunks, $5::float8 AS avg_body),
@@ -222,6 +238,6 @@ export async function searchLexical(client: SqlClient, question: string, k: numb
       ],
     );
     const hits = rows.map((row) => ({ ...scoredChunkRowSchema.parse(row), matchedTerms: hitRowSchema.parse(row).matched }));
-    return { hits, terms };
+    return { hits, terms, chunks: stats.chunks };
   });
 }

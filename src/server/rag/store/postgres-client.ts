@@ -39,6 +39,14 @@ async function ensurePgvector(pool: pg.Pool, where: string): Promise<void> {
         "source), or use a managed PostgreSQL that offers it, or unset DATABASE_URL to use the embedded store.",
     );
   }
+  const trigram = await pool.query("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
+  if (trigram.rowCount === 0) {
+    throw new StoreError(
+      "pg_trgm_missing",
+      `The pg_trgm extension is not available on the PostgreSQL server at ${where}. It ships with PostgreSQL's contrib ` +
+        "modules (Debian: the postgresql package; most managed services offer it); Quire uses it to correct typos in questions.",
+    );
+  }
   try {
     await pool.query("CREATE EXTENSION IF NOT EXISTS vector");
   } catch (error) {

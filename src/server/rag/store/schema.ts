@@ -58,12 +58,14 @@ CREATE TABLE chunk_terms (
   tf_heading real NOT NULL,
   tf_body real NOT NULL,
   body_length integer NOT NULL,
+  word text NOT NULL,
   PRIMARY KEY (term, chunk_id)
 );
 CREATE INDEX chunk_terms_chunk_idx ON chunk_terms (chunk_id);
 CREATE TABLE lexicon (
   term text PRIMARY KEY,
-  df integer NOT NULL
+  df integer NOT NULL,
+  word text NOT NULL
 );
 CREATE INDEX lexicon_trgm_idx ON lexicon USING gin (term gin_trgm_ops);
 `,
