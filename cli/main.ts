@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { runEvalCommand } from "@/cli/commands/eval";
 import { runIngestCommand } from "@/cli/commands/ingest";
 import { runSearchCommand } from "@/cli/commands/search";
 import { runStatusCommand } from "@/cli/commands/status";
@@ -10,11 +11,16 @@ const usage = `Usage: quire <command> [options]
 Commands:
   ingest [dir]                  Index the docs folder (default: QUIRE_DOCS_DIR, ./docs)
   status [--json]               Documents, chunks, embedded share, model, last ingest
-  search "<question>" [--k 5] [--json]
-                                Print the chunks that answer a question, best first
+  search "<question>" [--k 5] [--json] [--explain]
+                                Print the chunks that answer a question, best first;
+                                --explain adds ranks, scores and the matched terms
+  eval <file> [--json] [--min-hit5 0.8] [--min-mrr 0.6] [--split dev|test] [--fulltext]
+                                Score retrieval on your gold questions (JSON or YAML,
+                                see docs/evaluating.md); exits 1 below a --min bar
 
 Configuration comes from the environment (and ./.env). See docs/configuration.md.
-Exit codes: 0 success, 1 failure (including "the data dir is owned by a running server"), 2 usage error.`;
+Exit codes: 0 success, 1 failure (including "the data dir is owned by a running server",
+and an eval below its bar), 2 usage error.`;
 
 /** Loads ./.env.local and ./.env like Next.js does, without overriding what is already set. */
 function loadDotEnv(): void {
@@ -30,7 +36,16 @@ export async function main(argv: string[], output: CliOutput = processOutput()):
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { k: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+      options: {
+        k: { type: "string" },
+        json: { type: "boolean", default: false },
+        explain: { type: "boolean", default: false },
+        "min-hit5": { type: "string" },
+        "min-mrr": { type: "string" },
+        split: { type: "string" },
+        fulltext: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (error) {
     output.error(`${(error as Error).message}\n\n${usage}`);
@@ -49,7 +64,26 @@ export async function main(argv: string[], output: CliOutput = processOutput()):
       case "status":
         return await runStatusCommand({ json: parsed.values.json }, output);
       case "search":
-        return await runSearchCommand({ question: rest.join(" "), k: parsed.values.k, json: parsed.values.json }, output);
+        return await runSearchCommand(
+          { question: rest.join(" "), k: parsed.values.k, json: parsed.values.json, explain: parsed.values.explain },
+          output,
+        );
+      case "eval":
+        if (rest.length > 1) {
+          output.error(`quire eval: one file at a time (got ${rest.length})`);
+          return 2;
+        }
+        return await runEvalCommand(
+          {
+            file: rest[0],
+            json: parsed.values.json,
+            minHit5: parsed.values["min-hit5"],
+            minMrr: parsed.values["min-mrr"],
+            split: parsed.values.split,
+            fulltext: parsed.values.fulltext,
+          },
+          output,
+        );
       default:
         output.error(`Unknown command "${command}".\n\n${usage}`);
         return 2;

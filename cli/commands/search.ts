@@ -2,6 +2,7 @@ import type { CliOutput } from "@/cli/output";
 import { operatorQueryEmbedder } from "@/src/server/rag/ingest/embedder";
 import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve";
 import { openStore } from "@/src/server/rag/store";
+import type { SourceExplanation } from "@/src/shared/sources";
 
 /** The `--json` shape. Scripts depend on it: add fields, never rename or remove them. */
 export interface SearchHit {
@@ -10,15 +11,26 @@ export interface SearchHit {
   url: string | null;
   score: number;
   snippet: string;
+  /** Why it was retrieved: full-text and vector ranks and scores, the fused score, the matched terms. */
+  explain: SourceExplanation;
 }
 
 export function toSearchHit(source: RetrievedSource): SearchHit {
-  return { path: source.path, heading: source.heading, url: source.url, score: source.score, snippet: source.snippet };
+  return { path: source.path, heading: source.heading, url: source.url, score: source.score, snippet: source.snippet, explain: source.explain };
 }
 
-/** `quire search "<question>" [--k 5] [--json]`: the ranked chunks, as chat would retrieve them. */
+const rank = (value: number | undefined, score: number | undefined, digits: number) =>
+  value === undefined ? "-" : `#${value} (${score?.toFixed(digits) ?? "?"})`;
+
+/** One line per source for `--explain`: where each list put it and which question terms it contains. */
+export function explainLine(explain: SourceExplanation): string {
+  const terms = explain.matchedTerms.map((term) => (term.correctedFrom === undefined ? term.term : `${term.term}*`)).join(" ") || "(none)";
+  return `full text ${rank(explain.textRank, explain.textScore, 3)}  vector ${rank(explain.vectorRank, explain.vectorSimilarity, 3)}  fused ${explain.fusedScore.toFixed(4)}  terms: ${terms}`;
+}
+
+/** `quire search "<question>" [--k 5] [--json] [--explain]`: the ranked chunks, as chat would retrieve them. */
 export async function runSearchCommand(
-  args: { question: string; k?: string; json: boolean },
+  args: { question: string; k?: string; json: boolean; explain?: boolean },
   output: CliOutput,
 ): Promise<number> {
   const k = args.k === undefined ? 5 : Number(args.k);
@@ -42,10 +54,17 @@ export async function runSearchCommand(
       output.log(JSON.stringify(result.sources.map(toSearchHit), null, 2));
       return 0;
     }
+    if (args.explain) {
+      const corrected = result.terms.filter((term) => term.correctedFrom !== undefined);
+      output.log(`Searched terms: ${result.terms.map((term) => `${term.term} (df ${term.df})`).join(", ") || "(none)"}`);
+      if (corrected.length > 0) output.log(`Corrected (*): ${corrected.map((term) => `${term.correctedFrom} → ${term.term}`).join(", ")}`);
+      output.log(`Evidence: coverage ${result.verdict.bestCoverage.toFixed(2)}, unknown to the docs ${result.verdict.unknownShare.toFixed(2)}${result.verdict.bestSimilarity === null ? "" : `, best similarity ${result.verdict.bestSimilarity.toFixed(2)}`}\n`);
+    }
     if (result.sources.length === 0) output.log("No matching chunks.");
     for (const source of result.sources) {
       output.log(`${source.index}. ${source.heading || source.title}  (score ${source.score.toFixed(4)})`);
       output.log(`   ${source.path}${source.url ? `  ${source.url}` : ""}`);
+      if (args.explain) output.log(`   ${explainLine(source.explain)}`);
       output.log(`   ${source.snippet}\n`);
     }
     output.error(`Mode: ${result.mode}${result.fallbackReason ? ` (${result.fallbackReason})` : ""}${result.weak ? "; weak match: the docs may not cover this" : ""}`);

@@ -70,12 +70,90 @@ describe("quire CLI", () => {
     expect(search.code, search.stderr).toBe(0);
     const hits = JSON.parse(search.stdout) as Record<string, unknown>[];
     expect(hits.length).toBeGreaterThan(0);
-    expect(Object.keys(hits[0]!).sort()).toEqual(["heading", "path", "score", "snippet", "url"]);
+    // The shape only ever gains fields (`explain` came with the BM25F ranking).
+    expect(Object.keys(hits[0]!).sort()).toEqual(["explain", "heading", "path", "score", "snippet", "url"]);
+    expect(hits[0]!.explain).toMatchObject({ textRank: 1, matchedTerms: [{ term: "instal", surface: "install" }, { term: "linux", surface: "linux" }] });
     // The short H1 and H2 sections are merged; the chunk is filed under the first one.
     expect(hits[0]).toMatchObject({ path: "guide/install.md", heading: "Install", url: "https://docs.example.com/guide/install#install" });
     expect(typeof hits[0]!.score).toBe("number");
     const usage = await quire("search", "x", "--k", "zero");
     expect(usage.code).toBe(2);
+  });
+
+  it("explains a search: ranks, scores, matched terms and corrected typos", async () => {
+    const search = await quire("search", "instlal on linux", "--explain");
+    expect(search.code, search.stderr).toBe(0);
+    expect(search.stdout).toContain("Corrected (*): instlal → instal");
+    expect(search.stdout).toMatch(/full text #1 \([\d.]+\)  vector -  fused [\d.]+  terms: .*linux/);
+  });
+
+  describe("quire eval", () => {
+    const gold = (name: string, text: string) => {
+      const file = path.join(work, name);
+      writeFileSync(file, text);
+      return file;
+    };
+
+    it("scores gold questions from YAML (paths and URLs with anchors) and passes its bars", async () => {
+      const file = gold(
+        "gold.yaml",
+        [
+          "questions:",
+          "  - question: How do I install on Linux?",
+          "    expect: guide/install.md",
+          "    kind: natural",
+          "  - question: When do backups run?",
+          "    expect: [notes.txt, faq.mdx]",
+          "    kind: keyword",
+          "  - question: What does Quire answer questions about?",
+          "    expect: https://docs.example.com/faq#faq",
+          "offTopic:",
+          "  - What is the best sourdough recipe?",
+        ].join("\n"),
+      );
+      const run = await quire("eval", file, "--min-hit5", "1", "--min-mrr", "0.9");
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/questions\s+3/);
+      expect(run.stdout).toMatch(/hit@5\s+1\.000/);
+      expect(run.stdout).toMatch(/weak on off-topic \(1\)\s+1\.000/);
+      const json = await quire("eval", file, "--json");
+      expect(json.code, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ mode: "full text", questions: 3, hitAt5: 1, passed: true, hitAt5ByKind: { natural: { questions: 1, hitAt5: 1 } } });
+    });
+
+    it("exits 1 below --min-hit5 or --min-mrr, naming the figure, and warns about expected paths that are not indexed", async () => {
+      const file = gold(
+        "gold.json",
+        JSON.stringify({
+          questions: [
+            { question: "How do I install on Linux?", expect: "guide/install.md" },
+            { question: "When do backups run?", expect: "guide/missing.md" },
+          ],
+        }),
+      );
+      const run = await quire("eval", file, "--min-hit5", "0.8");
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("hit@5 0.500 is below --min-hit5 0.8");
+      expect(run.stderr).toContain('"guide/missing.md" is expected but no indexed document has that path');
+      expect(run.stdout).toMatch(/Not in the top 5 \(1\)/);
+      const mrr = await quire("eval", file, "--min-mrr", "0.9", "--json");
+      expect(mrr.code).toBe(1);
+      expect(JSON.parse(mrr.stdout)).toMatchObject({ passed: false, failures: ["MRR 0.500 is below --min-mrr 0.9"] });
+      expect((await quire("eval", file, "--min-hit5", "0.5")).code).toBe(0);
+    });
+
+    it("exits 2 on usage errors: no file, an unreadable or malformed file, a bad bar", async () => {
+      expect((await quire("eval")).code).toBe(2);
+      const missing = await quire("eval", path.join(work, "nope.yaml"));
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain("ENOENT");
+      const malformed = await quire("eval", gold("bad.json", '{"questions": [{"question": "x"}]}'));
+      expect(malformed.code).toBe(2);
+      expect(malformed.stderr).toMatch(/bad\.json: questions\.0\.expect/);
+      const bar = await quire("eval", gold("ok.json", '{"questions": [{"question": "x", "expect": "notes.txt"}]}'), "--min-hit5", "80");
+      expect(bar.code).toBe(2);
+      expect(bar.stderr).toContain("--min-hit5 must be a number from 0 to 1");
+    });
   });
 
   it("fails at once, naming the server, while a server owns the data dir, and leaves the index intact", async () => {
