@@ -105,7 +105,16 @@ export function matchesExpectation(location: RetrievedLocation, expected: string
   const found = location.url === null ? null : parseUrl(location.url);
   if (found === null) return false;
   if (withoutTrailingSlash(found) !== withoutTrailingSlash(url)) return false;
-  return url.hash === "" || decodeURIComponent(found.hash) === decodeURIComponent(url.hash);
+  return url.hash === "" || safeDecode(found.hash) === safeDecode(url.hash);
+}
+
+/** Percent-decodes an anchor; a stray `%` leaves it as written rather than throwing. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /** 1-based rank of the first retrieved chunk that answers the question, or null when none does. */

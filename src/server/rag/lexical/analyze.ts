@@ -1,4 +1,5 @@
 import { stemmer } from "stemmer";
+import { FenceTracker } from "@/src/server/rag/chunk/markdown-sections";
 
 /**
  * The lexical analyzer of the full-text index: one function turns a chunk's
@@ -29,7 +30,7 @@ const STOP_WORDS = new Set(
 );
 
 /** A run of letters/digits joined by `.`, `_`, `-` or `/` (an identifier, path, host or version), optionally led by dashes. */
-const TOKEN = /(-{1,2})?([\p{L}\p{N}]+(?:[._\-/][\p{L}\p{N}]+)*)/gu;
+const TOKEN = /(-{1,2})?([\p{L}\p{M}\p{N}]+(?:[._\-/][\p{L}\p{M}\p{N}]+)*)/gu;
 const SEPARATORS = /[._\-/]+/u;
 /** camelCase and PascalCase boundaries: `dataWorker` → `data|Worker`, `HTTPServer` → `HTTP|Server`. */
 const CAMEL_BOUNDARY = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
@@ -70,16 +71,16 @@ export function analyze(text: string): AnalyzedToken[] {
     const core = match[2] ?? "";
     const pieces = core.split(SEPARATORS).flatMap((piece) => piece.split(CAMEL_BOUNDARY));
     const lowerCore = core.toLowerCase();
+    // A flag is a word led by dashes at a word boundary ("--core", "-v"), not "re-use" or "cache--read-only".
+    const isFlag = dashes !== "" && (match.index === 0 || /[\s("'`[=]/u.test(normalized[match.index - 1] ?? ""));
     if (pieces.length === 1) {
-      // A flag is a word preceded by dashes at a word boundary ("--core", "-v"), not "re-use".
-      const isFlag = dashes !== "" && (match.index === 0 || /[\s("'`[=]/u.test(normalized[match.index - 1] ?? ""));
       if (isFlag && /\p{L}/u.test(lowerCore)) tokens.push({ term: `${dashes}${lowerCore}`, surface: `${dashes}${lowerCore}`, part: false });
       if (isStopWord(lowerCore) || (lowerCore.length < 2 && !DIGITS.test(lowerCore))) continue;
       tokens.push({ term: normalizeWord(lowerCore), surface: lowerCore, part: false });
       continue;
     }
     tokens.push({ term: lowerCore, surface: lowerCore, part: false });
-    if (dashes !== "") tokens.push({ term: `${dashes}${lowerCore}`, surface: `${dashes}${lowerCore}`, part: false });
+    if (isFlag) tokens.push({ term: `${dashes}${lowerCore}`, surface: `${dashes}${lowerCore}`, part: false });
     for (const piece of pieces) {
       const lower = piece.toLowerCase();
       if (keepPart(lower)) tokens.push({ term: normalizeWord(lower), surface: lower, part: true });
@@ -133,11 +134,10 @@ const HEADING_LINE = /^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/;
 export function splitHeadingLines(text: string): { headings: string[]; body: string } {
   const headings: string[] = [];
   const body: string[] = [];
-  let fence: string | null = null;
+  const fences = new FenceTracker();
   for (const line of text.split("\n")) {
-    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-    if (marker !== undefined && (fence === null || marker.startsWith(fence))) fence = fence === null ? marker.slice(0, 3) : null;
-    const heading = fence === null ? HEADING_LINE.exec(line) : null;
+    const isFence = fences.feed(line);
+    const heading = !isFence && !fences.inside ? HEADING_LINE.exec(line) : null;
     if (heading) headings.push(heading[1] ?? "");
     else body.push(line);
   }

@@ -6,6 +6,9 @@
  * "sourdough" finds nothing close enough and stays unmatched.
  */
 
+/** Letters, with their combining marks (Devanagari vowel signs, accents written apart). */
+const LETTERS = /^[\p{L}\p{M}]+$/u;
+
 /** Terms shorter than this are never corrected: too many real words sit one edit apart. */
 export const MIN_CORRECTABLE_LENGTH = 4;
 
@@ -21,9 +24,9 @@ export function maxEdits(length: number): number {
  * transpositions cost 1. Stops early and returns `limit + 1` past `limit`.
  */
 export function editDistance(left: string, right: string, limit = Number.POSITIVE_INFINITY): number {
-  if (Math.abs(left.length - right.length) > limit) return limit + 1;
   const a = [...left];
   const b = [...right];
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
   let previousPrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
@@ -47,19 +50,22 @@ export interface CorrectionCandidate {
   term: string;
   /** Chunks that contain it. */
   df: number;
+  /** The corpus's usual spelling of the term ("change" for "chang"), when known. */
+  word?: string;
 }
 
 /**
  * Endings the stemmer removes ("change" → "chang", "installing" → "instal"):
- * a typo is stemmed unpredictably, so the word as typed is also compared with
- * the stem plus each ending.
+ * a typo is stemmed unpredictably, so when the corpus's spelling of a stem is
+ * not known, the word as typed is compared with the stem plus each ending.
  */
 const STEM_ENDINGS = ["e", "s", "es", "ed", "ing", "er", "ion", "ions", "l", "y"];
 
-/** Edits between what the user typed (`surface`, and its index term) and a stemmed corpus term. */
-function distanceToStem(term: string, surface: string, candidate: string, limit: number): number {
-  let best = editDistance(term, candidate, limit);
-  for (const ending of ["", ...STEM_ENDINGS]) best = Math.min(best, editDistance(surface, candidate + ending, limit));
+/** Edits between what the user typed (`surface`, and its index term) and a corpus term (its stem, and its spelling). */
+function distanceToCandidate(term: string, surface: string, candidate: CorrectionCandidate, limit: number): number {
+  let best = Math.min(editDistance(term, candidate.term, limit), editDistance(surface, candidate.term, limit));
+  if (candidate.word !== undefined) return Math.min(best, editDistance(surface, candidate.word, limit));
+  for (const ending of STEM_ENDINGS) best = Math.min(best, editDistance(surface, candidate.term + ending, limit));
   return best;
 }
 
@@ -71,11 +77,11 @@ function distanceToStem(term: string, surface: string, candidate: string, limit:
  */
 export function chooseCorrection(term: string, candidates: readonly CorrectionCandidate[], surface = term): CorrectionCandidate | null {
   const limit = maxEdits([...term].length);
-  if (limit === 0 || !/^\p{L}+$/u.test(term)) return null;
+  if (limit === 0 || !LETTERS.test(term)) return null;
   let best: { candidate: CorrectionCandidate; distance: number } | null = null;
   for (const candidate of candidates) {
-    if (candidate.term === term || !/^\p{L}+$/u.test(candidate.term)) continue;
-    const distance = distanceToStem(term, surface, candidate.term, limit);
+    if (candidate.term === term || !LETTERS.test(candidate.term)) continue;
+    const distance = distanceToCandidate(term, surface, candidate, limit);
     if (distance > limit) continue;
     const better =
       best === null ||
@@ -88,5 +94,5 @@ export function chooseCorrection(term: string, candidates: readonly CorrectionCa
 
 /** True when a question term should be looked up for a correction: letters only, long enough, unknown to the corpus. */
 export function needsCorrection(term: string, df: number): boolean {
-  return df === 0 && maxEdits([...term].length) > 0 && /^\p{L}+$/u.test(term);
+  return df === 0 && maxEdits([...term].length) > 0 && LETTERS.test(term);
 }

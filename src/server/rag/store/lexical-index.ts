@@ -182,8 +182,7 @@ async function resolveTerms(executor: SqlExecutor, question: string, stats: Corp
   for (const term of analyzed) {
     const df = known.get(term.term) ?? 0;
     const options = candidates.get(term.term) ?? [];
-    const chosen = df === 0 ? chooseCorrection(term.term, options, term.surface) : null;
-    const correction = chosen === null ? null : (options.find((option) => option.term === chosen.term) ?? null);
+    const correction = df === 0 ? chooseCorrection(term.term, options, term.surface) : null;
     const next: SearchedTerm = correction
       ? {
           term: correction.term,
@@ -192,7 +191,7 @@ async function resolveTerms(executor: SqlExecutor, question: string, stats: Corp
           df: correction.df,
           idf: idf(correction.df, stats.chunks),
           correctedFrom: term.term,
-          correctedWord: correction.word,
+          ...(correction.word !== undefined && { correctedWord: correction.word }),
         }
       : { term: term.term, surface: term.surface, weight: term.weight, df, idf: idf(df, stats.chunks) };
     const existing = resolved.get(next.term);

@@ -29,9 +29,9 @@ export function redactDatabaseUrl(databaseUrl: string): string {
  * the common failure gets a message that says what to install rather than a
  * raw "could not open extension control file".
  */
-async function ensurePgvector(pool: pg.Pool, where: string): Promise<void> {
-  const available = await pool.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
-  if (available.rowCount === 0) {
+async function ensurePgvector(client: SqlExecutor, where: string): Promise<void> {
+  const available = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
+  if (available.length === 0) {
     throw new StoreError(
       "pgvector_missing",
       `The pgvector extension is not installed on the PostgreSQL server at ${where}. ` +
@@ -39,8 +39,8 @@ async function ensurePgvector(pool: pg.Pool, where: string): Promise<void> {
         "source), or use a managed PostgreSQL that offers it, or unset DATABASE_URL to use the embedded store.",
     );
   }
-  const trigram = await pool.query("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
-  if (trigram.rowCount === 0) {
+  const trigram = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
+  if (trigram.length === 0) {
     throw new StoreError(
       "pg_trgm_missing",
       `The pg_trgm extension is not available on the PostgreSQL server at ${where}. It ships with PostgreSQL's contrib ` +
@@ -48,7 +48,7 @@ async function ensurePgvector(pool: pg.Pool, where: string): Promise<void> {
     );
   }
   try {
-    await pool.query("CREATE EXTENSION IF NOT EXISTS vector");
+    await client.exec("CREATE EXTENSION IF NOT EXISTS vector");
   } catch (error) {
     if ((error as { code?: string }).code === "42501") {
       throw new StoreError(
@@ -62,8 +62,13 @@ async function ensurePgvector(pool: pg.Pool, where: string): Promise<void> {
   }
 }
 
-/** The server store: PostgreSQL with pgvector through `pg`, used when DATABASE_URL is set. */
-export async function openPostgresClient(databaseUrl: string): Promise<SqlClient> {
+/**
+ * A `pg` pool as a SqlClient, with no extension checks: what openPostgresClient
+ * builds on, and what tests use to run the parts of the schema that need no
+ * pgvector (the lexical index needs only pg_trgm) on a server that lacks it.
+ * Throws StoreError `unreachable` when the server does not answer.
+ */
+export async function connectPostgres(databaseUrl: string): Promise<SqlClient> {
   const where = redactDatabaseUrl(databaseUrl);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   // An idle client that loses its connection must not crash the process.
@@ -75,12 +80,6 @@ export async function openPostgresClient(databaseUrl: string): Promise<SqlClient
     throw new StoreError("unreachable", `Cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`, {
       cause: error,
     });
-  }
-  try {
-    await ensurePgvector(pool, where);
-  } catch (error) {
-    await pool.end();
-    throw error;
   }
   return {
     kind: "postgres",
@@ -101,4 +100,16 @@ export async function openPostgresClient(databaseUrl: string): Promise<SqlClient
     },
     close: () => pool.end(),
   };
+}
+
+/** The server store: PostgreSQL with pgvector through `pg`, used when DATABASE_URL is set. */
+export async function openPostgresClient(databaseUrl: string): Promise<SqlClient> {
+  const client = await connectPostgres(databaseUrl);
+  try {
+    await ensurePgvector(client, redactDatabaseUrl(databaseUrl));
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return client;
 }
