@@ -48,13 +48,16 @@ export function termScore(input: {
 }
 
 /**
- * The score expression over a posting row `p` (tf_title, tf_heading, tf_body,
- * body_length), the query term's weight `q.weight`, its `q.df` and the corpus
- * statistics `s.chunks`, `s.avg_body` — the SQL twin of `termScore`.
+ * The score expression over a posting row (tf_title, tf_heading, tf_body,
+ * body_length), the query term's `weight` and `df` and the corpus statistics
+ * (`chunks`, `avg_body`), under the given table aliases — the SQL twin of `termScore`.
  */
-export function bm25Sql(): string {
+export function bm25Sql(alias: { posting: string; query: string; stats: string } = { posting: "p", query: "q", stats: "s" }): string {
   const { k1, b, weights } = BM25;
-  const tf = `(${weights.title} * p.tf_title + ${weights.heading} * p.tf_heading + ${weights.body} * p.tf_body / (${1 - b} + ${b} * p.body_length / greatest(s.avg_body, 1)))`;
-  const idfSql = `ln(1 + (s.chunks - q.df + 0.5) / (q.df + 0.5))`;
-  return `q.weight * ${idfSql} * (${tf} * ${k1 + 1}) / (${tf} + ${k1})`;
+  // Every constant is float8: a bare 0.75 is numeric in SQL, and numeric arithmetic made scoring several times slower.
+  const f = (value: number) => `${value}::float8`;
+  const { posting: p, query: q, stats: s } = alias;
+  const tf = `(${f(weights.title)} * ${p}.tf_title + ${f(weights.heading)} * ${p}.tf_heading + ${f(weights.body)} * ${p}.tf_body / (${f(1 - b)} + ${f(b)} * ${p}.body_length / greatest(${s}.avg_body, ${f(1)})))`;
+  const idfSql = `ln(${f(1)} + (${s}.chunks - ${q}.df + ${f(0.5)}) / (${q}.df + ${f(0.5)}))`;
+  return `${q}.weight * ${idfSql} * (${tf} * ${f(k1 + 1)}) / (${tf} + ${f(k1)})`;
 }

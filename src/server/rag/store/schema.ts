@@ -61,13 +61,16 @@ CREATE TABLE chunk_terms (
   word text NOT NULL,
   PRIMARY KEY (term, chunk_id)
 );
+-- Scoring reads only these columns: with the visibility map set (VACUUM after each ingest), an index-only scan.
+CREATE INDEX chunk_terms_scoring_idx ON chunk_terms (term) INCLUDE (chunk_id, tf_title, tf_heading, tf_body, body_length);
 CREATE INDEX chunk_terms_chunk_idx ON chunk_terms (chunk_id);
 CREATE TABLE lexicon (
   term text PRIMARY KEY,
   df integer NOT NULL,
   word text NOT NULL
 );
-CREATE INDEX lexicon_trgm_idx ON lexicon USING gin (term gin_trgm_ops);
+CREATE INDEX lexicon_trgm_idx ON lexicon USING gist (term gist_trgm_ops);
+CREATE INDEX lexicon_prefix_idx ON lexicon (left(term, 2), df DESC);
 `,
   },
 ];
