@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkChunkInvariants } from "@/src/server/rag/chunk/chunk-invariants";
@@ -6,7 +7,11 @@ import { listDocumentFiles, loadDocument } from "@/src/server/rag/load/load-docu
 
 export const corpusDir = path.resolve(import.meta.dirname, "../../../shared/corpus/quilibrium-docs");
 
-describe("chunker on the real corpus", () => {
+const available = existsSync(corpusDir);
+
+describe.skipIf(!available)(
+  available ? "chunker on the real corpus" : "chunker on the real corpus (skipped: ../shared/corpus is not beside the repository)",
+  () => {
   it("holds every invariant on every file, at the default and a small target", async () => {
     const files = await listDocumentFiles(corpusDir);
     expect(files.length).toBeGreaterThan(300);
@@ -24,4 +29,5 @@ describe("chunker on the real corpus", () => {
     expect(problems).toEqual([]);
     expect(bare).toBe(0);
   });
-});
+  },
+);
