@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { selectSplit } from "@/src/server/rag/eval/gold-set";
 import { retrieveForChat } from "@/src/server/rag/retrieve";
-import { WEAK_THRESHOLDS, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
+import { hasLexicalEvidence, unknownWordsCount, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
 import {
   evaluateFollowUps,
   evaluateSet,
@@ -58,7 +58,7 @@ async function calibrate(file: EvalSetFile, store: Awaited<ReturnType<typeof ind
   for (const mode of ["fulltext", "hybrid"] as const) {
     const features = async (question: string) =>
       (await retrieveForChat({ store, messages: [{ role: "user", text: question }], embedQuery: mode === "hybrid" ? fakeEmbedQuery : null, k: 10 })).verdict;
-    const large = (await store.status()).chunks >= WEAK_THRESHOLDS.minChunksForUnknown;
+    const large = unknownWordsCount((await store.status()).chunks);
     const answerable = [];
     for (const item of dev.questions) answerable.push(await features(item.question));
     const offTopic = [];
@@ -69,7 +69,8 @@ async function calibrate(file: EvalSetFile, store: Awaited<ReturnType<typeof ind
     for (const c1 of [0.3, 0.33, 0.36, 0.4, 0.45, 0.5]) {
       for (const c2 of [0.5, 0.6, 0.65, 0.7]) {
         for (const u of [0.15, 0.2, 0.25, 0.3, 1.01]) {
-          const weak = (entry: RetrievalVerdict) => entry.bestCoverage < c1 || (large && entry.bestCoverage < c2 && entry.unknownShare >= u);
+          const weak = (entry: RetrievalVerdict) =>
+            !hasLexicalEvidence(entry, { minCoverage: c1, minCoverageWhenUnknown: c2, maxUnknownShare: u }, large);
           rows.push({
             c1, c2, u,
             answerable: answerable.filter(weak).length / answerable.length,

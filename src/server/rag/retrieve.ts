@@ -1,7 +1,7 @@
 import { analyzeChunk } from "@/src/server/rag/lexical/analyze";
 import { buildRetrievalQuery, followUpTerms, preferFollowUpTerms, type ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
 import { fuseByReciprocalRank, type FusedChunk } from "@/src/server/rag/retrieve/fuse";
-import { judgeRetrieval, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
+import { judgeRetrieval, type ChunkTerms, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
 import type { KnowledgeStore } from "@/src/server/rag/store";
 import type { SearchedTerm } from "@/src/server/rag/store/lexical-index";
 import { sameEmbeddingSpace, type ScoredChunk } from "@/src/server/rag/types";
@@ -107,8 +107,8 @@ async function vectorCandidates(
 }
 
 /** The explanation of one source: ranks, scores, and which question terms it contains. */
-function explainSource(chunk: FusedChunk, terms: readonly SearchedTerm[]): SourceExplanation {
-  const present = analyzeChunk(chunk).terms;
+function explainSource(chunk: FusedChunk, terms: readonly SearchedTerm[], termsOf: ChunkTerms): SourceExplanation {
+  const present = termsOf(chunk);
   return {
     fusedScore: chunk.fusedScore,
     ...(chunk.textRank !== undefined && { textRank: chunk.textRank, textScore: chunk.textRankScore }),
@@ -119,7 +119,7 @@ function explainSource(chunk: FusedChunk, terms: readonly SearchedTerm[]): Sourc
   };
 }
 
-function toSource(chunk: FusedChunk, position: number, terms: readonly SearchedTerm[]): RetrievedSource {
+function toSource(chunk: FusedChunk, position: number, terms: readonly SearchedTerm[], termsOf: ChunkTerms): RetrievedSource {
   return {
     id: chunk.id,
     index: position + 1,
@@ -130,7 +130,7 @@ function toSource(chunk: FusedChunk, position: number, terms: readonly SearchedT
     snippet: makeSnippet(chunk.text),
     text: chunk.text,
     score: chunk.fusedScore,
-    explain: explainSource(chunk, terms),
+    explain: explainSource(chunk, terms, termsOf),
   };
 }
 
@@ -160,9 +160,16 @@ export async function retrieveForChat(input: RetrieveInput): Promise<RetrieveRes
       : firstVector;
   const fused = preferFollowUpTerms(fuseByReciprocalRank(vector.chunks, text.hits), followUpTerms(input.messages));
   const mode = vector.fallbackReason === undefined ? "hybrid" : "fulltext";
-  const verdict = judgeRetrieval({ terms: text.terms, fused, mode, chunks: text.chunks });
+  // The judgement and the explanations look at the same top chunks: each is analyzed once.
+  const analyzed = new Map<string, ReadonlyMap<string, unknown>>();
+  const termsOf: ChunkTerms = (chunk) => {
+    let present = analyzed.get(chunk.id);
+    if (present === undefined) analyzed.set(chunk.id, (present = analyzeChunk(chunk).terms));
+    return present;
+  };
+  const verdict = judgeRetrieval({ terms: text.terms, fused, mode, chunks: text.chunks, termsOf });
   return {
-    sources: fused.slice(0, k).map((chunk, position) => toSource(chunk, position, text.terms)),
+    sources: fused.slice(0, k).map((chunk, position) => toSource(chunk, position, text.terms, termsOf)),
     weak: verdict.weak,
     mode,
     ...(vector.fallbackReason !== undefined && { fallbackReason: vector.fallbackReason }),

@@ -1,4 +1,3 @@
-import { analyzeChunk } from "@/src/server/rag/lexical/analyze";
 import type { FusedChunk } from "@/src/server/rag/retrieve/fuse";
 import type { SearchedTerm } from "@/src/server/rag/store/lexical-index";
 
@@ -33,13 +32,12 @@ export const WEAK_THRESHOLDS = {
 
 export type RetrievalMode = "hybrid" | "fulltext";
 
-/** IDF-weighted share of the question's terms that a chunk (title, heading and text) contains. */
-export function idfCoverage(
-  terms: readonly SearchedTerm[],
-  chunk: Pick<FusedChunk, "title" | "heading" | "text">,
-): number {
+/** The index terms of a chunk (title, heading and text); retrieval analyzes each chunk once and shares the result. */
+export type ChunkTerms = (chunk: FusedChunk) => ReadonlySet<string> | ReadonlyMap<string, unknown>;
+
+/** IDF-weighted share of the question's terms that a chunk contains (`present`: the chunk's index terms). */
+export function idfCoverage(terms: readonly SearchedTerm[], present: ReadonlySet<string> | ReadonlyMap<string, unknown>): number {
   if (terms.length === 0) return 0;
-  const present = analyzeChunk(chunk).terms;
   let total = 0;
   let covered = 0;
   for (const term of terms) {
@@ -66,6 +64,32 @@ export function unknownShare(terms: readonly SearchedTerm[]): number {
   return total === 0 ? 0 : unknown / total;
 }
 
+interface LexicalThresholds {
+  minCoverage: number;
+  minCoverageWhenUnknown: number;
+  maxUnknownShare: number;
+}
+
+/**
+ * The lexical half of the judgement: evidence when the sources cover enough of
+ * the question, unless they cover only some of it while much of it is unknown
+ * to a corpus big enough for that to mean something (`unknownCounts`).
+ * Exported for the calibration grid (`npm run eval -- --calibrate`), which varies the thresholds.
+ */
+export function hasLexicalEvidence(
+  features: Pick<RetrievalVerdict, "bestCoverage" | "unknownShare">,
+  thresholds: LexicalThresholds,
+  unknownCounts: boolean,
+): boolean {
+  if (features.bestCoverage < thresholds.minCoverage) return false;
+  return !(unknownCounts && features.bestCoverage < thresholds.minCoverageWhenUnknown && features.unknownShare >= thresholds.maxUnknownShare);
+}
+
+/** True when "the corpus never uses this word" is evidence in an index of this many chunks. */
+export function unknownWordsCount(chunks: number): boolean {
+  return chunks >= WEAK_THRESHOLDS.minChunksForUnknown;
+}
+
 /** Judges the fused list for the searched terms; an empty list, or a question with no terms, is weak. */
 export function judgeRetrieval(input: {
   terms: readonly SearchedTerm[];
@@ -73,17 +97,15 @@ export function judgeRetrieval(input: {
   mode: RetrievalMode;
   /** Chunks in the index. */
   chunks: number;
+  termsOf: ChunkTerms;
 }): RetrievalVerdict {
   const inspected = input.fused.slice(0, WEAK_THRESHOLDS.inspect);
-  const bestCoverage = Math.max(0, ...inspected.map((chunk) => idfCoverage(input.terms, chunk)));
+  const bestCoverage = Math.max(0, ...inspected.map((chunk) => idfCoverage(input.terms, input.termsOf(chunk))));
   const similarities = inspected.flatMap((chunk) => (chunk.vectorSimilarity === undefined ? [] : [chunk.vectorSimilarity]));
   const bestSimilarity = similarities.length > 0 ? Math.max(...similarities) : null;
   const thresholds = WEAK_THRESHOLDS[input.mode];
   const unknown = unknownShare(input.terms);
-  const unknownCounts = input.chunks >= WEAK_THRESHOLDS.minChunksForUnknown;
-  const lexicalEvidence =
-    bestCoverage >= thresholds.minCoverage &&
-    !(unknownCounts && bestCoverage < thresholds.minCoverageWhenUnknown && unknown >= thresholds.maxUnknownShare);
+  const lexicalEvidence = hasLexicalEvidence({ bestCoverage, unknownShare: unknown }, thresholds, unknownWordsCount(input.chunks));
   const vectorEvidence = "minVectorSimilarity" in thresholds && bestSimilarity !== null && bestSimilarity >= thresholds.minVectorSimilarity;
   return { weak: inspected.length === 0 || !(lexicalEvidence || vectorEvidence), bestCoverage, unknownShare: unknown, bestSimilarity };
 }
