@@ -1,6 +1,6 @@
 import { chunkDocument, DEFAULT_CHUNKING } from "@/src/server/rag/chunk/chunker";
 import { listDocumentFiles, loadDocument } from "@/src/server/rag/load/load-documents";
-import { retrieveForChat } from "@/src/server/rag/retrieve";
+import { retrieveForChat } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { embeddingInput } from "@/src/server/rag/types";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
 import { DEFAULT_EF_SEARCH } from "@/src/server/rag/store/knowledge-store";

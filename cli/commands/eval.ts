@@ -3,8 +3,8 @@ import path from "node:path";
 import type { CliOutput } from "@/cli/output";
 import { GoldSetError, parseGoldSet, selectSplit, type GoldSet, type Split } from "@/src/server/rag/eval/gold-set";
 import { scoreGoldSet, EVAL_DEPTH, type EvalMetrics, type EvalReport } from "@/src/server/rag/eval/score-gold-set";
-import { operatorQueryEmbedder } from "@/src/server/rag/ingest/embedder";
-import { retrieveForChat } from "@/src/server/rag/retrieve";
+import { operatorQueryEmbedder } from "@/cli/operator";
+import { retrieveForChat } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
 
 export interface EvalArgs {

@@ -1,6 +1,6 @@
 import type { CliOutput } from "@/cli/output";
-import { operatorQueryEmbedder } from "@/src/server/rag/ingest/embedder";
-import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve";
+import { operatorQueryEmbedder } from "@/cli/operator";
+import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { openStore } from "@/src/server/rag/store";
 import type { SourceExplanation } from "@/src/shared/sources";
 

@@ -1,6 +1,6 @@
 import { formatDuration, formatRows, type CliOutput } from "@/cli/output";
 import { embeddingModelId } from "@/src/server/providers/config";
-import { operatorCredential } from "@/src/server/rag/ingest/embedder";
+import { operatorCredential } from "@/cli/operator";
 import { openStore, type StoreStatus } from "@/src/server/rag/store";
 import { sameEmbeddingSpace } from "@/src/server/rag/types";
 

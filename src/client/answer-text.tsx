@@ -1,31 +1,23 @@
 "use client";
 
 import Markdown, { type Components } from "react-markdown";
-import remarkGfm from "remark-gfm";
-import type { ChatSource } from "@/src/shared/sources";
+import { citedIndexes, CITE_PREFIX, linkCitations } from "@/src/client/citations";
+import { safeMarkdownOptions } from "@/src/shared/safe-markdown";
+import { safeHref } from "@/src/shared/safe-url";
+import { locationLabel, type ChatSource } from "@/src/shared/sources";
 
 /** Where a source sits, without repeating a title that its heading path already starts with. */
 export function sourceLabel(source: ChatSource): string {
-  if (!source.heading) return source.title;
-  return source.heading.startsWith(source.title) ? source.heading : `${source.title} › ${source.heading}`;
-}
-
-/** The `[n]` markers a text cites, in order of first appearance, limited to known sources. */
-export function citedIndexes(text: string, sources: ChatSource[]): number[] {
-  const known = new Set(sources.map((source) => source.index));
-  const cited: number[] = [];
-  for (const match of text.matchAll(/\[(\d{1,3})\]/g)) {
-    const index = Number(match[1]);
-    if (known.has(index) && !cited.includes(index)) cited.push(index);
-  }
-  return cited;
+  return locationLabel(source, " › ");
 }
 
 function CitationChip({ source }: { source: ChatSource }) {
+  const href = safeHref(source.href);
+  if (href === null) return <span className="citation" title={sourceLabel(source)}>{source.index}</span>;
   return (
     <a
       className="citation"
-      href={source.href}
+      href={href}
       target="_blank"
       rel="noreferrer"
       title={sourceLabel(source)}
@@ -34,27 +26,6 @@ function CitationChip({ source }: { source: ChatSource }) {
       {source.index}
     </a>
   );
-}
-
-const CITE_PREFIX = "#quire-cite-";
-
-/**
- * Turns `[n]` into a Markdown link the renderer shows as a chip; a marker that
- * points at no source is dropped, with the space before it ("docs [9]." → "docs.").
- * Fenced code is left exactly as written.
- */
-export function linkCitations(text: string, sources: ChatSource[]): string {
-  const known = new Set(sources.map((source) => source.index));
-  return text
-    .split(/(```[\s\S]*?(?:```|$))/g)
-    .map((segment) =>
-      segment.startsWith("```")
-        ? segment
-        : segment.replace(/(\s*)\[(\d{1,3})\](?!\()/g, (_match, space: string, number: string) =>
-            known.has(Number(number)) ? `${space}[${number}](${CITE_PREFIX}${number})` : "",
-          ),
-    )
-    .join("");
 }
 
 /** Renders an answer as Markdown (GFM), with citation chips; images and raw HTML are not rendered. */
@@ -75,7 +46,7 @@ export function AnswerText({ text, sources }: { text: string; sources: ChatSourc
   };
   return (
     <div className="answer-text">
-      <Markdown remarkPlugins={[remarkGfm]} components={components} disallowedElements={["img"]} unwrapDisallowed>
+      <Markdown {...safeMarkdownOptions} components={components}>
         {linkCitations(text, sources)}
       </Markdown>
     </div>
@@ -90,9 +61,15 @@ export function SourceList({ text, sources }: { text: string; sources: ChatSourc
   const others = sources.filter((source) => !cited.includes(source.index));
   const item = (source: ChatSource) => (
     <li key={source.id}>
-      <a href={source.href} target="_blank" rel="noreferrer">
-        [{source.index}] {sourceLabel(source)}
-      </a>
+      {safeHref(source.href) === null ? (
+        <span>
+          [{source.index}] {sourceLabel(source)}
+        </span>
+      ) : (
+        <a href={safeHref(source.href) ?? undefined} target="_blank" rel="noreferrer">
+          [{source.index}] {sourceLabel(source)}
+        </a>
+      )}
       <span className="muted"> {source.path}</span>
     </li>
   );

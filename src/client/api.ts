@@ -1,7 +1,8 @@
 "use client";
 
 import { authStatusSchema, connectKeyResponseSchema, type AuthStatus, type ConnectKeyResponse } from "@/src/shared/auth";
-import { errorResponseSchema, type ErrorPayload, type ProviderId } from "@/src/shared/errors";
+import { errorResponseSchema, type ErrorPayload } from "@/src/shared/errors";
+import type { ProviderId } from "@/src/shared/providers";
 import { modelListSchema, type ModelList } from "@/src/shared/models";
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };

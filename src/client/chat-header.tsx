@@ -5,7 +5,7 @@ import { fetchModels } from "@/src/client/api";
 import { MethodBadge } from "@/src/client/provider-cards";
 import { connectedProviders } from "@/src/client/use-auth-status";
 import type { AuthStatus } from "@/src/shared/auth";
-import type { ProviderId } from "@/src/shared/errors";
+import type { ProviderId } from "@/src/shared/providers";
 import type { ModelList } from "@/src/shared/models";
 import { providerLabels } from "@/src/shared/providers";
 

@@ -2,14 +2,18 @@
 
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport } from "ai";
-import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { ChatHeader } from "@/src/client/chat-header";
+import { Composer } from "@/src/client/composer";
 import { errorFromChat, saveConversation, type QuireMessage, type StoredConversation } from "@/src/client/conversation-store";
 import { ErrorCard } from "@/src/client/error-card";
 import { MessageView } from "@/src/client/message-view";
+import { NoticeBanner } from "@/src/client/notice-banner";
+import { useInterruptedAnswers } from "@/src/client/use-interrupted";
 import type { AuthStatus } from "@/src/shared/auth";
 import type { Notice } from "@/src/shared/chat";
-import type { ErrorPayload, ProviderId } from "@/src/shared/errors";
+import type { ErrorPayload } from "@/src/shared/errors";
+import { DEFAULT_PROVIDER, type ProviderId } from "@/src/shared/providers";
 
 interface ChatViewProps {
   status: AuthStatus;
@@ -19,11 +23,10 @@ interface ChatViewProps {
 
 /** The chat: header with provider, method and model; the conversation; the composer with Send and Stop. */
 export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
-  const [provider, setProvider] = useState<ProviderId>(() => (status.chutes.active ? "chutes" : "openrouter"));
+  const [provider, setProvider] = useState<ProviderId>(() => status.activeProvider ?? DEFAULT_PROVIDER);
   const [model, setModel] = useState<string | null>(null);
   const [draft, setDraft] = useState(initial.draft);
   const [storedError, setStoredError] = useState<ErrorPayload | null>(initial.error);
-  const [interrupted, setInterrupted] = useState<string[]>(initial.interrupted);
   const modelPicker = useRef<HTMLSelectElement>(null);
 
   const transport = useMemo(() => new DefaultChatTransport<QuireMessage>({ api: "/api/chat" }), []);
@@ -41,23 +44,15 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
   const liveError = chat.error ? errorFromChat(chat.error) : null;
   const error = liveError ?? (chat.status === "ready" ? storedError : null);
 
-  // A partial answer that ended in an error or a Stop is marked as interrupted.
   const lastMessage = chat.messages.at(-1);
-  useEffect(() => {
-    if (liveError && lastMessage?.role === "assistant" && !interrupted.includes(lastMessage.id)) {
-      // Derived from the stream's outcome, which only exists after it settles.
-      // eslint-disable-next-line react-hooks/set-state-in-effect
-      setInterrupted((ids) => [...ids, lastMessage.id]);
-    }
-  }, [liveError, lastMessage, interrupted]);
+  const { interrupted, mark: markInterrupted, reset: resetInterrupted } = useInterruptedAnswers(initial.interrupted, lastMessage, liveError);
 
   useEffect(() => {
     if (chat.status === "streaming") return;
     saveConversation({ messages: chat.messages as StoredConversation["messages"], error, interrupted, draft });
   }, [chat.messages, chat.status, error, interrupted, draft]);
 
-  function send(event?: FormEvent) {
-    event?.preventDefault();
+  function send() {
     const text = draft.trim();
     if (text === "" || busy) return;
     setStoredError(null);
@@ -73,12 +68,8 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
   }
 
   function stop() {
-    if (lastMessage?.role === "assistant") setInterrupted((ids) => [...ids, lastMessage.id]);
+    if (lastMessage?.role === "assistant") markInterrupted(lastMessage.id);
     void chat.stop();
-  }
-
-  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) send();
   }
 
   return (
@@ -95,21 +86,11 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
           chat.setMessages([]);
           chat.clearError();
           setStoredError(null);
-          setInterrupted([]);
+          resetInterrupted();
         }}
         busy={busy}
       />
-      {notice && (
-        <p className="banner" role="status">
-          {notice.message}{" "}
-          <a href={notice.topUpUrl} target="_blank" rel="noreferrer">
-            Top up
-          </a>{" "}
-          <button type="button" className="secondary" onClick={() => setNotice(null)} aria-label="Dismiss">
-            ×
-          </button>
-        </p>
-      )}
+      {notice && <NoticeBanner notice={notice} onDismiss={() => setNotice(null)} />}
       <main className="conversation" aria-live="polite" aria-busy={busy}>
         {chat.messages.length === 0 && (
           <p className="empty muted">Ask anything about the documentation. Answers cite their sources.</p>
@@ -132,29 +113,7 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
           />
         )}
       </main>
-      <form className="composer" onSubmit={send}>
-        <label htmlFor="question" className="visually-hidden">
-          Your question
-        </label>
-        <textarea
-          id="question"
-          value={draft}
-          onChange={(event) => setDraft(event.target.value)}
-          onKeyDown={onKeyDown}
-          placeholder="Ask a question about the docs…"
-          rows={2}
-          maxLength={32_000}
-        />
-        {busy ? (
-          <button type="button" className="danger" onClick={stop}>
-            Stop
-          </button>
-        ) : (
-          <button type="submit" disabled={draft.trim() === ""}>
-            Send
-          </button>
-        )}
-      </form>
+      <Composer draft={draft} onDraftChange={setDraft} onSend={send} onStop={stop} busy={busy} />
     </div>
   );
 }

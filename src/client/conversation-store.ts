@@ -44,11 +44,11 @@ export function saveConversation(conversation: StoredConversation): void {
   }
 }
 
-export function clearConversation(): void {
-  window.localStorage.removeItem(STORAGE_KEY);
-}
-
-/** What useChat's error means: our JSON error body (before the stream) or error part text (during it). */
+/**
+ * What useChat's error means: our JSON error body (before the stream), the error part's
+ * JSON (during it), or a failed fetch. Decided by the error's shape and codes, never by
+ * its wording: fetch rejects with a TypeError when the network fails.
+ */
 export function errorFromChat(error: Error): ErrorPayload {
   const text = error.message;
   try {
@@ -56,9 +56,9 @@ export function errorFromChat(error: Error): ErrorPayload {
     if (typeof json === "object" && json !== null && "error" in json) return readErrorBody(text);
     return parseStreamErrorText(text);
   } catch {
-    // not JSON: a transport failure
+    // not JSON: not from Quire's API
   }
-  if (/fetch|network/i.test(text)) {
+  if (error instanceof TypeError) {
     return { code: "provider_unavailable", message: "The connection to Quire was lost. Check your connection and retry." };
   }
   return { code: "upstream_error", message: "The answer stopped because of an unexpected error. Try again." };

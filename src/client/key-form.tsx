@@ -2,7 +2,8 @@
 
 import { useId, useState, type FormEvent } from "react";
 import { connectKey, removeKey } from "@/src/client/api";
-import type { ErrorPayload, ProviderId } from "@/src/shared/errors";
+import type { ErrorPayload } from "@/src/shared/errors";
+import type { ProviderId } from "@/src/shared/providers";
 
 interface KeyFormProps {
   provider: ProviderId;

@@ -3,7 +3,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { fetchAuthStatus } from "@/src/client/api";
 import type { AuthStatus } from "@/src/shared/auth";
-import type { ErrorPayload, ProviderId } from "@/src/shared/errors";
+import type { ErrorPayload } from "@/src/shared/errors";
+import { providerIdSchema, type ProviderId } from "@/src/shared/providers";
 
 export type ActiveMethod = "apiKey" | "oauth" | null;
 
@@ -14,7 +15,7 @@ export function methodLabel(method: ActiveMethod): string {
 
 export function connectedProviders(status: AuthStatus | null): ProviderId[] {
   if (!status) return [];
-  return (["chutes", "openrouter"] as const).filter((provider) => status[provider].active !== null);
+  return providerIdSchema.options.filter((provider) => status[provider].active !== null);
 }
 
 export function useAuthStatus() {

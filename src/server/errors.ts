@@ -1,4 +1,8 @@
-import type { CredentialKind, ErrorCode, ErrorPayload, LimitSource, ProviderId } from "@/src/shared/errors";
+import "server-only";
+import { isRetryable, type ErrorCode, type ErrorPayload, type LimitSource } from "@/src/shared/errors";
+import type { CredentialKind } from "@/src/shared/credentials";
+import type { ProviderId } from "@/src/shared/providers";
+import { appendSetCookies } from "@/src/server/set-cookie";
 
 export type ErrorCategory = "user" | "upstream" | "system";
 
@@ -81,9 +85,9 @@ export class AppError extends Error {
     return this;
   }
 
-  /** 429 and 5xx-class failures may succeed when tried again. */
+  /** See `isRetryable` (src/shared/errors.ts), the one rule. */
   get retryable(): boolean {
-    return this.code === "rate_limited" || this.code === "provider_unavailable" || this.code === "timeout";
+    return isRetryable(this.code);
   }
 
   toPayload(): ErrorPayload {
@@ -102,7 +106,7 @@ export class AppError extends Error {
     const responseHeaders = new Headers(headers);
     if (this.retryAfter !== undefined) responseHeaders.set("Retry-After", String(Math.ceil(this.retryAfter)));
     responseHeaders.set("Cache-Control", "no-store");
-    for (const cookie of this.setCookies) responseHeaders.append("Set-Cookie", cookie);
+    appendSetCookies(responseHeaders, this.setCookies);
     return Response.json({ error: this.toPayload() }, { status: this.status, headers: responseHeaders });
   }
 }

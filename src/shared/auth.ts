@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { providerIdSchema } from "@/src/shared/providers";
 
 /** GET /api/auth/status: what the UI may show about each provider. Never a secret. */
 export const authStatusSchema = z.object({
+  /** The provider a chat uses when it names none: the server's precedence rule decides. */
+  activeProvider: providerIdSchema.nullable(),
   chutes: z.object({
     active: z.enum(["apiKey", "oauth"]).nullable(),
     apiKey: z.object({ hint: z.string(), username: z.string().nullable(), balance: z.number().nullable() }).nullable(),
@@ -21,7 +24,7 @@ export type AuthStatus = z.infer<typeof authStatusSchema>;
 
 /** The successful answer of POST /api/auth/{provider}/key. */
 export const connectKeyResponseSchema = z.object({
-  provider: z.enum(["chutes", "openrouter"]),
+  provider: providerIdSchema,
   hint: z.string(),
   username: z.string().nullable(),
   balance: z.number().nullable(),

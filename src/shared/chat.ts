@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { providerIdSchema } from "@/src/shared/errors";
+import { credentialKindSchema } from "@/src/shared/credentials";
+import { providerIdSchema } from "@/src/shared/providers";
 
 /** Limits that keep one request bounded; the server reads the configured values from env. */
 export const CHAT_LIMITS = { maxMessages: 100, maxMessageChars: 32_000, maxModelIdChars: 200 } as const;
@@ -32,7 +33,7 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 export const chatMetadataSchema = z.object({
   provider: providerIdSchema.optional(),
   model: z.string().optional(),
-  credential: z.enum(["header", "apiKey", "oauth", "operator"]).optional(),
+  credential: credentialKindSchema.optional(),
   retrieval: z.enum(["hybrid", "fulltext", "none"]).optional(),
   /** Set when the requested model was unavailable and CHUTES_FALLBACK_MODEL answered. */
   fallbackFrom: z.string().optional(),

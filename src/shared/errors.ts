@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { credentialKindSchema } from "@/src/shared/credentials";
+import { providerIdSchema } from "@/src/shared/providers";
 
 /**
  * Stable error codes of Quire's HTTP API. The client maps each code to a message
@@ -23,15 +25,16 @@ export const errorCodes = [
 export const errorCodeSchema = z.enum(errorCodes);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
-export const providerIdSchema = z.enum(["chutes", "openrouter"]);
-export type ProviderId = z.infer<typeof providerIdSchema>;
+const retryableCodes: ReadonlySet<ErrorCode> = new Set(["rate_limited", "provider_unavailable", "timeout"]);
+
+/** The one retryability rule: rate limits, missing capacity and timeouts may pass when tried again. */
+export function isRetryable(code: ErrorCode): boolean {
+  return retryableCodes.has(code);
+}
 
 /** Which limit a 402 hit (OpenRouter's `metadata.limit_source`, or the Chutes balance). */
 export const limitSourceSchema = z.enum(["account_credits", "key_limit", "in_flight_budget", "balance"]);
 export type LimitSource = z.infer<typeof limitSourceSchema>;
-
-export const credentialKindSchema = z.enum(["header", "apiKey", "oauth", "operator"]);
-export type CredentialKind = z.infer<typeof credentialKindSchema>;
 
 export const errorPayloadSchema = z.object({
   code: errorCodeSchema,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { providerIdSchema } from "@/src/shared/errors";
+import { providerIdSchema } from "@/src/shared/providers";
 
 export const modelOptionSchema = z.object({ id: z.string(), name: z.string(), contextLength: z.number().nullable() });
 export type ModelOption = z.infer<typeof modelOptionSchema>;

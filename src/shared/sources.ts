@@ -50,3 +50,13 @@ export function sourceFromPart(part: { type: string; providerMetadata?: unknown 
   const parsed = chatSourceSchema.safeParse(metadata?.quire);
   return parsed.success ? parsed.data : null;
 }
+
+/**
+ * Where a chunk sits, e.g. `Guide › Install › Linux`: the heading path, prefixed by the
+ * page title unless the path already starts with it. The separator is the caller's
+ * (the embedded text and the UI use different ones).
+ */
+export function locationLabel(place: { title: string; heading: string }, separator: string): string {
+  if (place.heading === "") return place.title;
+  return place.heading.startsWith(place.title) ? place.heading : `${place.title}${separator}${place.heading}`;
+}

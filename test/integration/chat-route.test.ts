@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeProviders } from "@/test/fakes/server";
 import { call, readUiStream, startAppEnvironment, streamedText, userMessage } from "@/test/support/app-harness";
 import { errorResponseSchema, parseStreamErrorText } from "@/src/shared/errors";
@@ -180,10 +180,20 @@ describe("failures after the stream started arrive as an error part with the sam
   it("a dropped connection ends with upstream_error, not a hang", async () => {
     const key = fakes.keys.chutesKey("drop");
     fakes.setBehavior(key, { dropAfterTokens: 3 });
+    // The SDK's own console.error would bypass the redacting logger.
+    const consoleError = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const response = await chat(key, { messages: [userMessage("hi")] });
     const chunks = await readUiStream(response);
+    expect(consoleError).not.toHaveBeenCalled();
+    consoleError.mockRestore();
     const errorPart = chunks.find((chunk) => chunk.type === "error");
-    expect(parseStreamErrorText(String(errorPart?.errorText)).code).toBe("upstream_error");
+    expect(errorPart).toBeDefined();
+    const payload = parseStreamErrorText(String(errorPart?.errorText));
+    expect(payload.code).toBe("upstream_error");
+    // The connection-drop wording, not parseStreamErrorText's default for a missing part.
+    expect(payload.message).toMatch(/connection to Chutes dropped/);
+    // The tokens that did arrive stay in the stream.
+    expect(chunks.some((chunk) => chunk.type === "text-delta")).toBe(true);
   });
 });
 

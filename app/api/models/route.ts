@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { resolveCredential } from "@/src/server/auth/resolve-credential";
+import { activeProvider } from "@/src/server/auth/status";
 import { AppError } from "@/src/server/errors";
 import { withErrorResponse } from "@/src/server/http";
 import { listModels } from "@/src/server/providers/model-list";
-import { providerIdSchema } from "@/src/shared/errors";
+import { providerIdSchema } from "@/src/shared/providers";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -14,9 +14,6 @@ const querySchema = z.object({ provider: providerIdSchema.optional() });
 export const GET = withErrorResponse(async (request: Request) => {
   const query = querySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) throw new AppError("bad_request", "provider must be “chutes” or “openrouter”.");
-  const resolved = query.data.provider ? null : await resolveCredential(request);
-  const provider = query.data.provider ?? resolved?.credential.provider ?? "chutes";
-  const headers = new Headers({ "Cache-Control": "private, max-age=60" });
-  for (const cookie of resolved?.setCookies ?? []) headers.append("Set-Cookie", cookie);
-  return Response.json(await listModels(provider), { headers });
+  const provider = query.data.provider ?? (await activeProvider(request));
+  return Response.json(await listModels(provider), { headers: { "Cache-Control": "private, max-age=60" } });
 });

@@ -1,8 +1,10 @@
-import { AppError } from "@/src/server/errors";
-import { providerForToken, type Credential } from "@/src/server/auth/credential";
+import "server-only";
 import { readStoredKey } from "@/src/server/auth/api-key-store";
 import { hasSessionExpiredMarker, OAuthSessionExpiredError, resolveChutesSession } from "@/src/server/auth/chutes-session";
-import type { ProviderId } from "@/src/shared/errors";
+import { slotsInOrder, type CredentialSlot } from "@/src/server/auth/precedence";
+import { providerForToken, type Credential } from "@/src/server/credential";
+import { AppError } from "@/src/server/errors";
+import type { ProviderId } from "@/src/shared/providers";
 
 export interface ResolvedCredential {
   credential: Credential;
@@ -21,56 +23,55 @@ export function bearerToken(request: Request): string | null {
   return match[1];
 }
 
-/** What one provider's slots yield: a credential, or the cookies that end an expired session. */
-interface ProviderOutcome {
+/** What one slot yields: a credential, or the cookies that end an expired session. */
+interface SlotOutcome {
   credential: Credential | null;
   setCookies: string[];
   sessionExpired: boolean;
 }
 
-/**
- * The provider's slots, without a header: the API key cookie first, then (Chutes only)
- * the OAuth session, refreshed when it is about to expire (chutes-session.ts).
- */
-async function resolveForProvider(request: Request, provider: ProviderId): Promise<ProviderOutcome> {
-  const stored = await readStoredKey(request, provider);
-  if (stored) return { credential: { provider, token: stored.token, source: "apiKey" }, setCookies: [], sessionExpired: false };
-  if (provider !== "chutes") return { credential: null, setCookies: [], sessionExpired: false };
+const EMPTY: SlotOutcome = { credential: null, setCookies: [], sessionExpired: false };
+
+/** Reads one slot; the OAuth slot refreshes a session that is about to expire (chutes-session.ts). */
+async function readSlot(request: Request, slot: CredentialSlot): Promise<SlotOutcome> {
+  const { provider } = slot;
+  if (slot.source === "apiKey") {
+    const stored = await readStoredKey(request, provider);
+    return stored ? { credential: { provider, token: stored.token, source: "apiKey" }, setCookies: [], sessionExpired: false } : EMPTY;
+  }
   const session = await resolveChutesSession(request);
   if (session.kind === "active") {
     return { credential: { provider, token: session.accessToken, source: "oauth" }, setCookies: session.setCookies, sessionExpired: false };
   }
-  return { credential: null, setCookies: session.kind === "expired" ? session.setCookies : [], sessionExpired: session.kind === "expired" };
+  return session.kind === "expired" ? { credential: null, setCookies: session.setCookies, sessionExpired: true } : EMPTY;
+}
+
+function headerCredential(token: string): Credential {
+  const provider = providerForToken(token);
+  if (!provider) {
+    throw new AppError("invalid_credential", "Unrecognised key: use a Chutes key (cpk_…) or an OpenRouter key (sk-or-…).", {
+      status: 401,
+    });
+  }
+  return { provider, token, source: "header" };
 }
 
 /**
- * The one place that decides which credential a request uses (the precedence rule):
- * 1. an explicit `Authorization: Bearer` header (provider inferred from the prefix);
- * 2. the Chutes API key cookie; 3. the Chutes OAuth session; 4. the OpenRouter key,
- * narrowed to the provider the request asked for when it named one.
- * Chat, embeddings, the model list and credit checks all call this.
+ * The credential a request uses: an explicit `Authorization: Bearer` header (provider
+ * inferred from the prefix), else the first filled slot in the order of precedence.ts,
+ * narrowed to the provider the request asked for when it named one. Chat, embeddings
+ * and credit checks all call this.
  */
 export async function resolveCredential(
   request: Request,
   options: { provider?: ProviderId } = {},
 ): Promise<ResolvedCredential | null> {
   const token = bearerToken(request);
-  if (token !== null) {
-    const provider = providerForToken(token);
-    if (!provider) {
-      throw new AppError(
-        "invalid_credential",
-        "Unrecognised key: use a Chutes key (cpk_…) or an OpenRouter key (sk-or-…).",
-        { status: 401 },
-      );
-    }
-    return { credential: { provider, token, source: "header" }, setCookies: [] };
-  }
-  const order: ProviderId[] = options.provider ? [options.provider] : ["chutes", "openrouter"];
+  if (token !== null) return { credential: headerCredential(token), setCookies: [] };
   const setCookies: string[] = [];
   let sessionExpired = false;
-  for (const provider of order) {
-    const outcome = await resolveForProvider(request, provider);
+  for (const slot of slotsInOrder(options.provider)) {
+    const outcome = await readSlot(request, slot);
     setCookies.push(...outcome.setCookies);
     if (outcome.credential) return { credential: outcome.credential, setCookies };
     sessionExpired ||= outcome.sessionExpired;

@@ -1,7 +1,9 @@
+import "server-only";
 import { createUIMessageStream, createUIMessageStreamResponse, type ModelMessage, type UIMessage } from "ai";
-import type { Credential } from "@/src/server/auth/credential";
+import type { Credential } from "@/src/server/credential";
 import { AppError, toAppError } from "@/src/server/errors";
 import { log } from "@/src/server/log";
+import { appendSetCookies } from "@/src/server/set-cookie";
 import { defaultChatModel } from "@/src/server/providers/config";
 import { startAnswer } from "@/src/server/chat/stream-answer";
 import { messageText, type ChatDataParts, type ChatMetadata, type ChatRequest } from "@/src/shared/chat";
@@ -101,7 +103,6 @@ export async function runChat(input: ChatInput): Promise<Response> {
     },
     onError: streamErrorText,
   });
-  const headers = new Headers({ "X-Quire-Attempts": String(attempts) });
-  for (const cookie of input.setCookies ?? []) headers.append("Set-Cookie", cookie);
+  const headers = appendSetCookies(new Headers({ "X-Quire-Attempts": String(attempts) }), input.setCookies ?? []);
   return createUIMessageStreamResponse({ stream, headers });
 }

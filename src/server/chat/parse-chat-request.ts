@@ -1,3 +1,4 @@
+import "server-only";
 import { AppError } from "@/src/server/errors";
 import { env } from "@/src/server/env";
 import { readJsonBody } from "@/src/server/http";

@@ -1,5 +1,6 @@
+import "server-only";
 import { createHash } from "node:crypto";
-import type { Credential } from "@/src/server/auth/credential";
+import type { Credential } from "@/src/server/credential";
 import { env } from "@/src/server/env";
 import { fetchAccount } from "@/src/server/providers/account";
 import { providerLabels, topUpUrls } from "@/src/shared/providers";
@@ -47,8 +48,4 @@ export function preflightBalance(credential: Credential, signal: AbortSignal): P
     },
     () => null,
   );
-}
-
-export function clearPreflightCacheForTests(): void {
-  cache.clear();
 }

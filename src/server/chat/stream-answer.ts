@@ -1,10 +1,11 @@
+import "server-only";
 import { streamText, type ModelMessage } from "ai";
-import type { Credential } from "@/src/server/auth/credential";
-import { AppError } from "@/src/server/errors";
+import type { Credential } from "@/src/server/credential";
+import { AppError, unwrapAppError } from "@/src/server/errors";
 import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
-import { createGuardedFetch } from "@/src/server/providers/guarded-fetch";
-import { createChatModel } from "@/src/server/providers/models";
+import { createGuardedFetch } from "@/src/server/providers/first-token-gate";
+import { createChatModel } from "@/src/server/providers/create-model";
 
 export interface AnswerRequest {
   credential: Credential;
@@ -50,6 +51,12 @@ function startAttempt(request: AnswerRequest) {
     messages: request.messages,
     maxRetries: 0,
     abortSignal: request.signal,
+    // Without it the SDK prints the raw error with console.error, past the redacting logger.
+    // The failure itself reaches the user once, through the stream's error part (chat-service).
+    onError: ({ error }) => {
+      const known = unwrapAppError(error);
+      log().debug({ code: known?.code ?? "unknown", provider: request.credential.provider }, "answer stream error");
+    },
   });
   return { guard, result };
 }
@@ -71,8 +78,9 @@ async function attemptWithRetry(request: AnswerRequest, attemptsSoFar: number): 
       return { result, attempts: attemptsSoFar + attempt, model: request.model, failure: guard.failure };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      const retryable = error.code === "rate_limited" || error.code === "provider_unavailable";
-      if (attempt > 1 || !retryable || request.signal.aborted) throw error;
+      // A first-token timeout is retryable in general, but here it has already spent the user's wait.
+      const retry = error.retryable && error.code !== "timeout";
+      if (attempt > 1 || !retry || request.signal.aborted) throw error;
       const wait = Math.min(maxWait, error.retryAfter !== undefined ? error.retryAfter * 1000 : DEFAULT_BACKOFF_MS);
       log().info({ code: error.code, provider: request.credential.provider, waitMs: wait }, "retrying chat once");
       await sleep(wait, request.signal);

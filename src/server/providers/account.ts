@@ -1,9 +1,9 @@
+import "server-only";
 import { z } from "zod";
 import { AppError } from "@/src/server/errors";
 import { env } from "@/src/server/env";
-import { classifyUpstreamFailure } from "@/src/server/providers/classify-error";
-import { providerLabels } from "@/src/shared/providers";
-import type { ProviderId } from "@/src/shared/errors";
+import { accountCheckFailure } from "@/src/server/providers/classify-error";
+import type { ProviderId } from "@/src/shared/providers";
 
 /** PROTOCOLS.md §1.1: `cpk_<32 hex>.<32 hex>.<32 alnum>`. */
 export const CHUTES_KEY_PATTERN = /^cpk_[a-f0-9]{32}\.[a-f0-9]{32}\.[a-zA-Z0-9]{32}$/;
@@ -49,8 +49,8 @@ export function keyFormatProblem(provider: ProviderId, key: string): string | nu
 }
 
 async function getJson(provider: ProviderId, url: string, token: string, signal?: AbortSignal): Promise<unknown> {
-  const label = providerLabels[provider];
-  const timeout = AbortSignal.timeout(env().QUIRE_VALIDATION_TIMEOUT_MS);
+  const timeoutMs = env().QUIRE_VALIDATION_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
     response = await fetch(url, {
@@ -58,29 +58,22 @@ async function getJson(provider: ProviderId, url: string, token: string, signal?
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
   } catch {
-    if (timeout.aborted) {
-      throw new AppError("provider_unavailable", `${label} did not answer within ${env().QUIRE_VALIDATION_TIMEOUT_MS / 1000} s. Try again shortly.`, { provider, status: 504 });
-    }
-    throw new AppError("provider_unavailable", `Could not reach ${label} to check the key. Try again shortly.`, { provider, status: 502 });
+    throw accountCheckFailure(provider, timeout.aborted ? { kind: "timeout", afterMs: timeoutMs } : { kind: "unreachable" });
   }
   const body = await response.text().catch(() => "");
   if (!response.ok) {
-    const error = classifyUpstreamFailure({ status: response.status, body, retryAfterHeader: response.headers.get("retry-after") }, { provider, source: "apiKey" });
-    if (error.code === "invalid_credential" || error.code === "forbidden") {
-      throw new AppError("invalid_credential", `${label} rejected this key. Check that you copied all of it and that it is still active.`, { provider, status: 401 });
-    }
-    if (error.code === "credits_exhausted") throw error;
-    throw new AppError("provider_unavailable", `${label} could not check the key right now. Try again shortly.`, { provider, status: 502 });
+    const failure = { status: response.status, body, retryAfterHeader: response.headers.get("retry-after") };
+    throw accountCheckFailure(provider, { kind: "http", failure });
   }
   try {
     return JSON.parse(body);
   } catch {
-    throw new AppError("provider_unavailable", `${label} sent an unreadable answer. Try again shortly.`, { provider, status: 502 });
+    throw accountCheckFailure(provider, { kind: "unreadable" });
   }
 }
 
 function unreadable(provider: ProviderId): AppError {
-  return new AppError("provider_unavailable", `${providerLabels[provider]} sent an unexpected answer. Try again shortly.`, { provider, status: 502 });
+  return accountCheckFailure(provider, { kind: "unreadable" });
 }
 
 /** Fetches who a credential belongs to and what it may spend. Throws AppError. */

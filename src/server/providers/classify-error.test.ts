@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyUpstreamFailure } from "@/src/server/providers/classify-error";
-import { classifyStreamError } from "@/src/server/providers/stream-error";
+import { accountCheckFailure, classifyStreamError, classifyUpstreamFailure, timeoutFailure } from "@/src/server/providers/classify-error";
 
 const chutes = { provider: "chutes" as const, source: "apiKey" as const, model: "deepseek-ai/DeepSeek-V3.2-TEE" };
 const openrouter = { provider: "openrouter" as const, source: "apiKey" as const, model: "deepseek/deepseek-chat-v3.1" };
@@ -101,5 +100,39 @@ describe("classifyStreamError", () => {
     ).toBe("credits_exhausted");
     expect(classifyStreamError({ error: "Quota exceeded and account balance is $0.0" }, chutes).code).toBe("credits_exhausted");
     expect(classifyStreamError({ error: "x", status_code: 429 }, chutes).code).toBe("rate_limited");
+  });
+});
+
+describe("timeoutFailure", () => {
+  it("says which wait ran out, in seconds", () => {
+    const first = timeoutFailure(chutes, "first-token", 60_000);
+    expect(first).toMatchObject({ code: "timeout", status: 504, provider: "chutes" });
+    expect(first.message).toBe("Chutes did not start answering within 60 s. Try again, or switch model.");
+    expect(timeoutFailure(openrouter, "idle", 30_000).message).toBe("OpenRouter stopped sending the answer for 30 s. Try again.");
+  });
+});
+
+describe("accountCheckFailure", () => {
+  it("a refused or forbidden key is 'rejected', never 'sign in again'", () => {
+    for (const status of [401, 403]) {
+      const error = accountCheckFailure("chutes", { kind: "http", failure: { status, body: "" } });
+      expect(error).toMatchObject({ code: "invalid_credential", status: 401 });
+      expect(error.message).toContain("rejected this key");
+    }
+  });
+
+  it("an empty balance passes through with its top-up link", () => {
+    const error = accountCheckFailure("openrouter", {
+      kind: "http",
+      failure: { status: 402, body: JSON.stringify({ error: { code: 402, message: "x", metadata: { limit_source: "openrouter_key_limit" } } }) },
+    });
+    expect(error).toMatchObject({ code: "credits_exhausted", limitSource: "key_limit" });
+  });
+
+  it("everything else asks to try again, with a gateway status", () => {
+    expect(accountCheckFailure("chutes", { kind: "timeout", afterMs: 8000 })).toMatchObject({ code: "provider_unavailable", status: 504 });
+    expect(accountCheckFailure("chutes", { kind: "unreachable" })).toMatchObject({ code: "provider_unavailable", status: 502 });
+    expect(accountCheckFailure("chutes", { kind: "unreadable" })).toMatchObject({ code: "provider_unavailable", status: 502 });
+    expect(accountCheckFailure("chutes", { kind: "http", failure: { status: 500, body: "" } })).toMatchObject({ code: "provider_unavailable", status: 502 });
   });
 });

@@ -1,14 +1,17 @@
+import "server-only";
 import { z } from "zod";
 import { AppError } from "@/src/server/errors";
-import type { CredentialSource } from "@/src/server/auth/credential";
-import type { LimitSource, ProviderId } from "@/src/shared/errors";
+import type { CredentialKind } from "@/src/shared/credentials";
+import type { LimitSource } from "@/src/shared/errors";
+import type { ProviderId } from "@/src/shared/providers";
 import { providerLabels, topUpUrls } from "@/src/shared/providers";
 import { parseRetryAfter } from "@/src/server/providers/retry-after";
+import { upstreamFailureOfStreamEvent } from "@/src/server/providers/stream-error";
 
 /** What was being done when the provider failed; shapes the message, never the code. */
 export interface FailureContext {
   provider: ProviderId;
-  source?: CredentialSource;
+  source?: CredentialKind;
   model?: string;
 }
 
@@ -18,11 +21,6 @@ export interface UpstreamFailure {
   body: string;
   retryAfterHeader?: string | null;
 }
-
-/** Chutes answers FastAPI-style: `{"detail": "..."}` or `{"detail": {"message": ...}}` (PROTOCOLS.md §1.8). */
-const chutesBodySchema = z.object({
-  detail: z.union([z.string(), z.object({ message: z.string().nullish() }).loose(), z.array(z.unknown())]).nullish(),
-});
 
 /** OpenRouter answers `{"error": {"code", "message", "metadata"}}` (PROTOCOLS.md §2.7). */
 const openRouterBodySchema = z.object({
@@ -62,12 +60,6 @@ function effectiveStatus(provider: ProviderId, failure: UpstreamFailure): { stat
     }
   }
   return { status: failure.status };
-}
-
-/** True when a Chutes 402 body is the structured quota/balance form. */
-export function isChutesQuotaBody(body: string): boolean {
-  const parsed = chutesBodySchema.safeParse(parseJson(body));
-  return parsed.success && typeof parsed.data.detail === "object" && parsed.data.detail !== null && !Array.isArray(parsed.data.detail);
 }
 
 function creditsMessage(provider: ProviderId, limitSource: LimitSource | undefined): string {
@@ -148,6 +140,11 @@ export function classifyUpstreamFailure(failure: UpstreamFailure, context: Failu
   }
 }
 
+/** An error event received after HTTP 200: OpenRouter's `error` chunk or Chutes' bare JSON line (stream-error.ts). */
+export function classifyStreamError(payload: unknown, context: FailureContext): AppError {
+  return classifyUpstreamFailure(upstreamFailureOfStreamEvent(payload, context.provider), context);
+}
+
 /** A connection that could not be made, or that dropped before the answer finished. */
 export function connectionFailure(context: FailureContext, phase: "connect" | "midstream"): AppError {
   const label = providerLabels[context.provider];
@@ -159,4 +156,51 @@ export function connectionFailure(context: FailureContext, phase: "connect" | "m
     : new AppError("upstream_error", `The connection to ${label} dropped before the answer finished. Try again.`, {
         provider: context.provider,
       });
+}
+
+/** The provider did not start answering in time (no first token), or went silent mid-answer. */
+export function timeoutFailure(context: FailureContext, phase: "first-token" | "idle", afterMs: number): AppError {
+  const label = providerLabels[context.provider];
+  const seconds = Math.round(afterMs / 1000);
+  const message =
+    phase === "first-token"
+      ? `${label} did not start answering within ${seconds} s. Try again, or switch model.`
+      : `${label} stopped sending the answer for ${seconds} s. Try again.`;
+  return new AppError("timeout", message, { provider: context.provider });
+}
+
+/** Why checking a key against the provider's account endpoint failed (PROTOCOLS.md §1.5, §2.3). */
+export type AccountCheckFailure =
+  | { kind: "timeout"; afterMs: number }
+  | { kind: "unreachable" }
+  | { kind: "http"; failure: UpstreamFailure }
+  | { kind: "unreadable" };
+
+/**
+ * Key checks speak to the user about the key: a refused key is "rejected", an empty
+ * balance passes through as credits_exhausted, and everything else means "try again".
+ */
+export function accountCheckFailure(provider: ProviderId, check: AccountCheckFailure): AppError {
+  const label = providerLabels[provider];
+  const unavailable = (message: string, status = 502) => new AppError("provider_unavailable", message, { provider, status });
+  switch (check.kind) {
+    case "timeout":
+      return unavailable(`${label} did not answer within ${check.afterMs / 1000} s. Try again shortly.`, 504);
+    case "unreachable":
+      return unavailable(`Could not reach ${label} to check the key. Try again shortly.`);
+    case "unreadable":
+      return unavailable(`${label} sent an unexpected answer. Try again shortly.`);
+    case "http": {
+      const error = classifyUpstreamFailure(check.failure, { provider, source: "apiKey" });
+      if (error.code === "invalid_credential" || error.code === "forbidden") {
+        return new AppError(
+          "invalid_credential",
+          `${label} rejected this key. Check that you copied all of it and that it is still active.`,
+          { provider, status: 401 },
+        );
+      }
+      if (error.code === "credits_exhausted") return error;
+      return unavailable(`${label} could not check the key right now. Try again shortly.`);
+    }
+  }
 }

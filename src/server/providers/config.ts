@@ -1,5 +1,6 @@
+import "server-only";
 import { env } from "@/src/server/env";
-import type { ProviderId } from "@/src/shared/errors";
+import type { ProviderId } from "@/src/shared/providers";
 
 export function chatBaseUrl(provider: ProviderId): string {
   return provider === "chutes" ? env().CHUTES_LLM_URL : env().OPENROUTER_API_URL;

@@ -1,9 +1,10 @@
+import "server-only";
 import { embedMany } from "ai";
-import type { Credential } from "@/src/server/auth/credential";
+import type { Credential } from "@/src/server/credential";
 import { AppError, unwrapAppError } from "@/src/server/errors";
 import { embeddingModelId } from "@/src/server/providers/config";
-import { createGuardedFetch } from "@/src/server/providers/guarded-fetch";
-import { createEmbeddingModel } from "@/src/server/providers/models";
+import { createGuardedFetch } from "@/src/server/providers/first-token-gate";
+import { createEmbeddingModel } from "@/src/server/providers/create-model";
 import { env } from "@/src/server/env";
 
 export interface EmbeddingResult {
@@ -11,9 +12,6 @@ export interface EmbeddingResult {
   model: string;
   dimensions: number;
 }
-
-/** Inputs per provider call; Chutes' BGE-M3 chute is comfortable with 50 (PROTOCOLS.md §1.4). */
-export const EMBEDDING_BATCH_SIZE = 50;
 
 /**
  * Embeds texts through the given credential (PROTOCOLS.md §1.4, §2.2): Chutes'

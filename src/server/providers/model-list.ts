@@ -1,8 +1,9 @@
+import "server-only";
 import { z } from "zod";
 import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { defaultChatModel } from "@/src/server/providers/config";
-import type { ProviderId } from "@/src/shared/errors";
+import type { ProviderId } from "@/src/shared/providers";
 import type { ModelList, ModelOption } from "@/src/shared/models";
 
 /** Chutes `GET /v1/models` (PROTOCOLS.md §1.3), leniently. */
@@ -70,8 +71,4 @@ export async function listModels(provider: ProviderId): Promise<ModelList> {
     const ids = [defaultModel, ...fallbackModels[provider].filter((id) => id !== defaultModel)];
     return { provider, defaultModel, models: ids.map((id) => ({ id, name: id, contextLength: null })), fallback: true };
   }
-}
-
-export function clearModelCacheForTests(): void {
-  cache.clear();
 }

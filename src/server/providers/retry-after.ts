@@ -1,3 +1,4 @@
+import "server-only";
 /** Parses a Retry-After header (delta-seconds or an HTTP date) into seconds; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (!value) return undefined;

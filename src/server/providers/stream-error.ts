@@ -1,6 +1,7 @@
+import "server-only";
 import { z } from "zod";
-import type { AppError } from "@/src/server/errors";
-import { classifyUpstreamFailure, type FailureContext } from "@/src/server/providers/classify-error";
+import type { ProviderId } from "@/src/shared/providers";
+import type { UpstreamFailure } from "@/src/server/providers/classify-error";
 
 const streamErrorSchema = z
   .object({
@@ -32,18 +33,21 @@ function statusFromChutesText(text: string): number | undefined {
   return undefined;
 }
 
-/** Classifies an error event received after HTTP 200: OpenRouter's `error` chunk or Chutes' bare JSON line. */
-export function classifyStreamError(payload: unknown, context: FailureContext): AppError {
+/**
+ * The status and body an error event received after HTTP 200 stands for, so that
+ * classify-error.ts maps it like an HTTP failure. Only classify-error calls this.
+ */
+export function upstreamFailureOfStreamEvent(payload: unknown, provider: ProviderId): UpstreamFailure {
   const parsed = streamErrorSchema.safeParse(payload);
-  if (!parsed.success) return classifyUpstreamFailure({ status: 500, body: "" }, context);
+  if (!parsed.success) return { status: 500, body: "" };
   const { error } = parsed.data;
   const structured =
     statusFromNumber(typeof error === "object" ? error.code : undefined) ??
     statusFromNumber(parsed.data.status) ??
     statusFromNumber(parsed.data.status_code) ??
     statusFromNumber(parsed.data.code);
-  const textual = context.provider === "chutes" && typeof error === "string" ? statusFromChutesText(error) : undefined;
+  const textual = provider === "chutes" && typeof error === "string" ? statusFromChutesText(error) : undefined;
   const status = structured ?? textual ?? 500;
   const body = typeof error === "object" ? JSON.stringify({ error: { ...error, code: status } }) : "";
-  return classifyUpstreamFailure({ status, body }, context);
+  return { status, body };
 }

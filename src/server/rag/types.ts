@@ -1,3 +1,6 @@
+import "server-only";
+import { locationLabel } from "@/src/shared/sources";
+
 /**
  * The typed values that flow between the ingestion stages:
  * SourceDocument (load) → Chunk (chunk) → stored chunk → EmbeddedChunk (embed) → index.
@@ -71,12 +74,17 @@ export interface IngestSummary {
   embeddingCalls: number;
   embeddingSkippedReason?: string;
   durationMs: number;
+  /**
+   * Files skipped because they could not be read, decoded, parsed or stored, and
+   * folders (ending in `/`) that could not be listed; the rest was ingested. A
+   * skipped file's earlier version, if any, stays in the index. Never file content.
+   */
+  failed: { path: string; reason: string }[];
 }
 
 /** Where a chunk sits, e.g. `Guide > Install > Linux`, without repeating a title that the heading path starts with. */
 export function chunkLocation(chunk: { title: string; heading: string }): string {
-  if (chunk.heading === "") return chunk.title;
-  return chunk.heading.startsWith(chunk.title) ? chunk.heading : `${chunk.title} > ${chunk.heading}`;
+  return locationLabel(chunk, " > ");
 }
 
 /** The text that is embedded for a chunk: where it sits, then what it says. */

@@ -1,5 +1,5 @@
-import type { Credential } from "@/src/server/auth/credential";
-import { env } from "@/src/server/env";
+import "server-only";
+import type { Credential } from "@/src/server/credential";
 import { embeddingModelId } from "@/src/server/providers/config";
 import { embedTexts, type EmbeddingResult } from "@/src/server/providers/embeddings";
 
@@ -13,30 +13,19 @@ export type EmbedFunction = ((texts: string[], options?: { signal?: AbortSignal 
 };
 export type { EmbeddingResult };
 
-/**
- * The operator's credential for ingestion: CHUTES_API_KEY, else OPENROUTER_API_KEY,
- * else null (ingestion then builds the full-text index only).
- */
-export function operatorCredential(): Credential | null {
-  const { CHUTES_API_KEY, OPENROUTER_API_KEY } = env();
-  if (CHUTES_API_KEY) return { provider: "chutes", token: CHUTES_API_KEY, source: "operator" };
-  if (OPENROUTER_API_KEY) return { provider: "openrouter", token: OPENROUTER_API_KEY, source: "operator" };
-  return null;
-}
+/** Embeds one query text, for search. */
+export type QueryEmbedder = (text: string) => Promise<{ embedding: number[]; model: string }>;
 
-/** The embed function for the operator's key, or null without one. */
-export function operatorEmbedder(): EmbedFunction | null {
-  const credential = operatorCredential();
-  if (credential === null) return null;
+/** The embed function of a credential (the caller decides which: see auth/operator-credential.ts). */
+export function embedderFor(credential: Credential): EmbedFunction {
   const embed: EmbedFunction = (texts, options) => embedTexts(credential, texts, options);
   embed.model = embeddingModelId(credential.provider);
   return embed;
 }
 
-/** The query embedder for the operator's key (CLI search), or null without one. */
-export function operatorQueryEmbedder(): ((text: string) => Promise<{ embedding: number[]; model: string }>) | null {
-  const embed = operatorEmbedder();
-  if (embed === null) return null;
+/** The query embedder of a credential. */
+export function queryEmbedderFor(credential: Credential): QueryEmbedder {
+  const embed = embedderFor(credential);
   return async (text) => {
     const result = await embed([text]);
     const embedding = result.embeddings[0];

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Conversation-aware retrieval: a follow-up such as "and on Windows?" means
  * little alone, so it is searched together with the user's previous question.

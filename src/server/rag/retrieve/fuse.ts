@@ -1,3 +1,4 @@
+import "server-only";
 import type { ScoredChunk } from "@/src/server/rag/types";
 
 /** RRF's usual constant: dampens the gap between the first ranks (Cormack et al., 2009). */

@@ -1,3 +1,4 @@
+import "server-only";
 import type { FusedChunk } from "@/src/server/rag/retrieve/fuse";
 import type { SearchedTerm } from "@/src/server/rag/store/lexical-index";
 

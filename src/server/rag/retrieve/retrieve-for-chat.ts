@@ -1,3 +1,5 @@
+import "server-only";
+import { makeSnippet } from "@/src/server/rag/retrieve/snippet";
 import { analyzeChunk } from "@/src/server/rag/lexical/analyze";
 import { buildRetrievalQuery, followUpTerms, preferFollowUpTerms, type ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
 import { fuseByReciprocalRank, type FusedChunk } from "@/src/server/rag/retrieve/fuse";
@@ -47,24 +49,6 @@ export interface RetrieveResult {
 }
 
 export const DEFAULT_K = 5;
-const SNIPPET_CHARS = 280;
-
-/** A short plain-text preview: the heading line and Markdown marks dropped (underscores kept: they are in names), cut at a word. */
-export function makeSnippet(text: string): string {
-  const plain = text
-    .replace(/^ {0,3}#{1,6}[ \t][^\n]*\n+/, "")
-    .replace(/```[^\n]*\n?/g, "")
-    .replace(/^\s*>\s?/gm, "")
-    .replace(/^\s*\|?[\s:|-]*-{3,}[\s:|-]*$/gm, "")
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/\*\*|__|[*`|]/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-  if (plain.length <= SNIPPET_CHARS) return plain;
-  const cut = plain.slice(0, SNIPPET_CHARS);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), SNIPPET_CHARS / 2))}…`;
-}
-
 /** The question with each corrected typo replaced by the corpus's spelling ("bukcet" → "bucket"), or null when none was. */
 export function correctedQuestion(question: string, terms: readonly SearchedTerm[]): string | null {
   const corrections = terms.filter((term) => term.correctedWord !== undefined && term.correctedWord !== term.surface);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzeQuery } from "@/src/server/rag/lexical/analyze";
 import { buildSystemPrompt } from "@/src/server/rag/prompt";
-import { makeSnippet, retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve";
+import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { buildRetrievalQuery, isFollowUp } from "@/src/server/rag/retrieve/follow-up";
 import { fuseByReciprocalRank } from "@/src/server/rag/retrieve/fuse";
 import type { KnowledgeStore } from "@/src/server/rag/store";
@@ -104,13 +104,7 @@ describe("retrieveForChat", () => {
   });
 });
 
-describe("snippets and the system prompt", () => {
-  it("makes a plain snippet without the heading line", () => {
-    expect(makeSnippet("## Install\n\nRun **the** `quire_ingest` [script](https://x).")).toBe("Run the quire_ingest script.");
-    expect(makeSnippet("| a | b |\n|---|---|\n| QUIRE_DATA_DIR | x |")).toBe("a b QUIRE_DATA_DIR x");
-    expect(makeSnippet(`word `.repeat(200)).length).toBeLessThanOrEqual(281);
-  });
-
+describe("the system prompt", () => {
   it("numbers the sources and tells the model to cite them; a weak retrieval adds the not-covered rule", () => {
     const source: RetrievedSource = {
       ...install, index: 1, snippet: "s", score: 0.03, url: "https://docs.example/install#linux", explain: { fusedScore: 0.03, matchedTerms: [] },

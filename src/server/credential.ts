@@ -1,16 +1,17 @@
-import type { ProviderId } from "@/src/shared/errors";
-
-/** Where a credential came from; decides nothing by itself (see resolve-credential). */
-export type CredentialSource = "header" | "apiKey" | "oauth" | "operator";
+import "server-only";
+import type { CredentialKind } from "@/src/shared/credentials";
+import type { ProviderId } from "@/src/shared/providers";
 
 /**
  * A provider credential for one request. The token is a secret: it lives only here,
  * in the sealed cookie and in the outgoing Authorization header, and is never logged.
+ * Which credential a request gets is decided in `auth/` alone; providers and rag only
+ * receive one.
  */
 export interface Credential {
   provider: ProviderId;
   token: string;
-  source: CredentialSource;
+  source: CredentialKind;
 }
 
 /** Infers the provider from a key's prefix: `cpk_`/`cak_` → Chutes, `sk-or-` → OpenRouter. */

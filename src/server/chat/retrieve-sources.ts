@@ -1,21 +1,25 @@
+import "server-only";
 import type { Retrieval, Retriever } from "@/src/server/chat/chat-service";
 import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { embedTexts } from "@/src/server/providers/embeddings";
 import { buildSystemPrompt } from "@/src/server/rag/prompt";
-import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve";
+import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { getStore } from "@/src/server/rag/store";
+import { safeHttpUrl } from "@/src/shared/safe-url";
 import type { ChatSource } from "@/src/shared/sources";
 
 /** Where a citation chip leads: the documentation URL, or Quire's own viewer of the chunk. */
 function toChatSource(source: RetrievedSource): ChatSource {
+  // An index built before URLs were checked may still hold a javascript: one; only http(s) leaves here.
+  const url = safeHttpUrl(source.url);
   return {
     id: source.id,
     index: source.index,
     title: source.title,
     heading: source.heading,
-    url: source.url,
-    href: source.url ?? `/sources/${encodeURIComponent(source.id)}?path=${encodeURIComponent(source.path)}`,
+    url,
+    href: url ?? `/sources/${encodeURIComponent(source.id)}?path=${encodeURIComponent(source.path)}`,
     path: source.path,
     snippet: source.snippet,
     explain: source.explain,

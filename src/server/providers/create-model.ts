@@ -1,5 +1,6 @@
+import "server-only";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import type { Credential } from "@/src/server/auth/credential";
+import type { Credential } from "@/src/server/credential";
 import { chatBaseUrl, embeddingBaseUrl, embeddingModelId } from "@/src/server/providers/config";
 import { env } from "@/src/server/env";
 

@@ -1,0 +1,108 @@
+import "server-only";
+import {
+  countsRowSchema,
+  lastIngestSchema,
+  parseRows,
+  pendingChunkRowSchema,
+  scoredChunkRowSchema,
+  toVectorLiteral,
+} from "@/src/server/rag/store/rows";
+import type { SqlClient } from "@/src/server/rag/store/sql-client";
+import { readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
+import type { StoreStatus } from "@/src/server/rag/store/knowledge-store";
+import type { PendingChunk, ScoredChunk } from "@/src/server/rag/types";
+
+/** The read side of the knowledge store: status, one chunk, vector search, and the chunks still to embed. */
+
+const SELECT_CHUNK = `c.id::text AS id, d.path, c.title, c.heading, c.url, c.content`;
+
+export async function readStatus(client: SqlClient, location: string): Promise<StoreStatus> {
+  const counts = countsRowSchema.parse(
+    (await client.query(
+      "SELECT (SELECT count(*) FROM documents)::int AS documents, (SELECT count(*) FROM chunks)::int AS chunks",
+    ))[0],
+  );
+  const embedded = (await vectorTableExists(client))
+    ? Number((await client.query("SELECT count(*)::int AS count FROM chunk_vectors"))[0]?.count ?? 0)
+    : 0;
+  const ingestRows = await client.query("SELECT value FROM quire_meta WHERE key = 'last_ingest'");
+  const lastIngest = lastIngestSchema.safeParse(ingestRows[0]?.value);
+  return {
+    kind: client.kind,
+    location,
+    documents: counts.documents,
+    chunks: counts.chunks,
+    embeddedChunks: embedded,
+    embedding: await readEmbeddingSpace(client),
+    lastIngest: lastIngest.success ? lastIngest.data : null,
+  };
+}
+
+export async function getChunk(client: SqlClient, id: string): Promise<ScoredChunk | null> {
+  if (!/^\d{1,18}$/.test(id)) return null;
+  const rows = await client.query(
+    `SELECT ${SELECT_CHUNK}, 1::float8 AS score FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = $1::bigint`,
+    [id],
+  );
+  return parseRows(scoredChunkRowSchema, rows)[0] ?? null;
+}
+
+/**
+ * Nearest chunks first on the vector table alone (the HNSW index's pattern:
+ * ORDER BY distance LIMIT k), then the k winners joined to their text, so an
+ * exact scan does not drag every chunk's text through the sort either.
+ */
+export const VECTOR_SEARCH_SQL = `SELECT ${SELECT_CHUNK}, (1 - nearest.distance)::float8 AS score
+     FROM (SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
+           ORDER BY embedding <=> $1::vector LIMIT $2) AS nearest
+     JOIN chunks c ON c.id = nearest.chunk_id JOIN documents d ON d.id = c.document_id
+     ORDER BY nearest.distance, c.id`;
+
+/** pgvector's default candidate list (40) loses recall on corpora with many near-duplicate chunks. */
+export const DEFAULT_EF_SEARCH = 100;
+
+export async function searchVector(
+  client: SqlClient,
+  embedding: number[],
+  k: number,
+  options: { exact?: boolean; efSearch?: number },
+): Promise<ScoredChunk[]> {
+  if (!(await vectorTableExists(client))) return [];
+  const params = [toVectorLiteral(embedding), k];
+  const efSearch = Math.max(k, Math.min(1000, Math.trunc(options.efSearch ?? DEFAULT_EF_SEARCH)));
+  return client.transaction(async (executor) => {
+    if (options.exact) await executor.exec("SET LOCAL enable_indexscan = off");
+    else await executor.exec(`SET LOCAL hnsw.ef_search = ${efSearch}`);
+    return parseRows(scoredChunkRowSchema, await executor.query(VECTOR_SEARCH_SQL, params));
+  });
+}
+
+export async function countPending(client: SqlClient): Promise<number> {
+  const sql = (await vectorTableExists(client))
+    ? "SELECT count(*)::int AS count FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id)"
+    : "SELECT count(*)::int AS count FROM chunks";
+  return Number((await client.query(sql))[0]?.count ?? 0);
+}
+
+export async function pendingEmbeddings(client: SqlClient, limit: number): Promise<PendingChunk[]> {
+  const missing = (await vectorTableExists(client))
+    ? "WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id)"
+    : "";
+  const rows = await client.query(
+    `SELECT c.id::text AS id, c.title, c.heading, c.content FROM chunks c ${missing} ORDER BY c.id LIMIT $1`,
+    [limit],
+  );
+  return parseRows(pendingChunkRowSchema, rows).map((row) => ({
+    id: row.id,
+    title: row.title,
+    heading: row.heading,
+    text: row.content,
+  }));
+}
+
+
+/** The query plan of a vector search, to check that the HNSW index is used. */
+export async function explainVectorSearch(client: SqlClient, embedding: number[], k: number): Promise<string> {
+  const rows = await client.query(`EXPLAIN ${VECTOR_SEARCH_SQL}`, [toVectorLiteral(embedding), k]);
+  return rows.map((row) => String(Object.values(row)[0])).join("\n");
+}

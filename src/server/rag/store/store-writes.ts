@@ -1,0 +1,71 @@
+import "server-only";
+import { toVectorLiteral } from "@/src/server/rag/store/rows";
+import type { SqlClient } from "@/src/server/rag/store/sql-client";
+import { writePostings } from "@/src/server/rag/store/lexical-index";
+import type { DocumentRecord } from "@/src/server/rag/store/knowledge-store";
+import type { Chunk, EmbeddedChunk } from "@/src/server/rag/types";
+
+/** The write side of the knowledge store: documents with their chunks and postings, vectors, the ingest record. */
+
+export async function replaceDocument(client: SqlClient, document: DocumentRecord, chunks: Chunk[]): Promise<void> {
+  await client.transaction(async (executor) => {
+    const rows = await executor.query(
+      `INSERT INTO documents (path, title, url, published, checksum, chunk_count, ingested_at)
+       VALUES ($1, $2, $3, $4, '', $5, now())
+       ON CONFLICT (path) DO UPDATE SET title = excluded.title, url = excluded.url, published = excluded.published,
+         checksum = '', chunk_count = excluded.chunk_count, ingested_at = now()
+       RETURNING id`,
+      [document.path, document.title, document.url, document.date, chunks.length],
+    );
+    const documentId = Number(rows[0]?.id);
+    await executor.query("DELETE FROM chunks WHERE document_id = $1", [documentId]);
+    if (chunks.length > 0) {
+      const inserted = await executor.query(
+        `INSERT INTO chunks (document_id, ordinal, title, heading, url, content, token_count)
+         SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+         RETURNING id::text AS id, ordinal`,
+        [
+          documentId,
+          chunks.map((chunk) => chunk.ordinal),
+          chunks.map((chunk) => chunk.title),
+          chunks.map((chunk) => chunk.heading),
+          chunks.map((chunk) => chunk.url),
+          chunks.map((chunk) => chunk.text),
+          chunks.map((chunk) => chunk.tokenCount),
+        ],
+      );
+      const idByOrdinal = new Map(inserted.map((row) => [Number(row.ordinal), String(row.id)]));
+      await writePostings(
+        executor,
+        chunks.map((chunk) => ({ id: idByOrdinal.get(chunk.ordinal) ?? "", title: chunk.title, heading: chunk.heading, text: chunk.text })),
+      );
+    }
+    // Last: a run interrupted before this line leaves an empty checksum, so the next run redoes the file.
+    await executor.query("UPDATE documents SET checksum = $2 WHERE id = $1", [documentId, document.checksum]);
+  });
+}
+
+export async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): Promise<void> {
+  if (rows.length === 0) return;
+  // A chunk replaced meanwhile is gone: the join drops its vector instead of failing the batch.
+  await client.query(
+    `INSERT INTO chunk_vectors (chunk_id, embedding)
+     SELECT c.id, input.embedding::vector FROM unnest($1::bigint[], $2::text[]) AS input(chunk_id, embedding)
+     JOIN chunks c ON c.id = input.chunk_id
+     ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding`,
+    [rows.map((row) => row.chunkId), rows.map((row) => toVectorLiteral(row.embedding))],
+  );
+}
+
+export async function removeDocuments(client: SqlClient, paths: string[]): Promise<number> {
+  if (paths.length === 0) return 0;
+  const rows = await client.query("DELETE FROM documents WHERE path = ANY($1::text[]) RETURNING id", [paths]);
+  return rows.length;
+}
+
+export async function recordIngest(client: SqlClient, summary: Record<string, unknown>): Promise<void> {
+  await client.query(
+    "INSERT INTO quire_meta (key, value) VALUES ('last_ingest', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [JSON.stringify({ at: new Date().toISOString(), summary })],
+  );
+}
