@@ -1,21 +1,14 @@
 import type { NextConfig } from "next";
+import { STATIC_SECURITY_HEADERS } from "./src/server/security/headers";
 
 const nextConfig: NextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules at run time, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-pgvector", "pg", "pino"],
   poweredByHeader: false,
-  // The key form must not be framed by another site (clickjacking); nothing leaks through Referer.
-  headers: async () => [
-    {
-      source: "/:path*",
-      headers: [
-        { key: "Content-Security-Policy", value: "frame-ancestors 'none'" },
-        { key: "X-Frame-Options", value: "DENY" },
-        { key: "X-Content-Type-Options", value: "nosniff" },
-        { key: "Referrer-Policy", value: "same-origin" },
-      ],
-    },
-  ],
+  // Headers that never change (see src/server/security/headers.ts). The CSP (a fresh nonce
+  // per request) and HSTS (the runtime APP_URL's scheme) are set by proxy.ts instead:
+  // headers() is resolved at build time.
+  headers: async () => [{ source: "/:path*", headers: [...STATIC_SECURITY_HEADERS] }],
   reactStrictMode: true,
 };
 

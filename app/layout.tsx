@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -7,7 +8,11 @@ export const metadata: Metadata = {
   description: "Chat with the documentation, on your own inference.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page renders per request: Next.js puts the nonce from proxy.ts's CSP on its
+  // scripts only while rendering, so a page prerendered at build time would carry none
+  // and its scripts would be refused.
+  await connection();
   return (
     <html lang="en">
       <body>{children}</body>

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm start`: build when the sources changed since the last build, ingest the docs
 // folder (full text even without a key), then serve Quire with `next start`.
-import { spawnSync, spawn } from "node:child_process";
+// SIGTERM/SIGINT reach whichever child is running; this script exits with its code.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -26,27 +28,60 @@ function sourceStamp() {
   return createHash("sha256").update(entries.join("\n")).digest("hex");
 }
 
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env });
-  return result.status ?? 1;
+/** The signal that asked us to stop, and the child that is running now (build, ingest or server). */
+let stopSignal = null;
+let current = null;
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    // A terminal's Ctrl+C also reaches the child directly; the server ignores the repeat.
+    stopSignal ??= signal;
+    current?.kill(signal);
+  });
+}
+
+/** A child's exit status as a shell reports it: its code, or 128 + the signal that killed it. */
+const statusOf = (code, signal) => code ?? 128 + (constants.signals[signal] ?? 0);
+
+/** Runs a child with the terminal attached; asynchronous so that signals are forwarded while it runs. */
+function run(command, args, childEnv = env) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: "inherit", env: childEnv });
+    current = child;
+    child.on("error", (error) => {
+      console.error(`quire: ${command} failed to start: ${error.message}`);
+      resolve(1);
+    });
+    child.on("exit", (code, signal) => {
+      current = null;
+      resolve(statusOf(code, signal));
+    });
+  });
+}
+
+/** Stopped during build or ingest: no server is started. */
+function exitIfStopped(status) {
+  if (stopSignal !== null) process.exit(status === 0 ? 128 + constants.signals[stopSignal] : status);
 }
 
 const stamp = sourceStamp();
 const built = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
 if (!built) {
   console.log("quire: building the app (first start, or the sources changed)…");
-  if (run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]) !== 0) process.exit(1);
+  const status = await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]);
+  exitIfStopped(status);
+  if (status !== 0) process.exit(1);
   writeFileSync(stampFile, stamp);
 }
 
 if (process.env.QUIRE_SKIP_INGEST !== "1" && existsSync(path.join(root, "cli", "quire.mjs"))) {
   console.log("quire: ingesting the docs folder…");
-  if (run(process.execPath, [path.join(root, "cli", "quire.mjs"), "ingest"]) !== 0) {
-    console.warn("quire: ingestion failed (see above); starting with the existing index.");
-  }
+  const status = await run(process.execPath, [path.join(root, "cli", "quire.mjs"), "ingest"]);
+  exitIfStopped(status);
+  if (status !== 0) console.warn("quire: ingestion failed (see above); starting with the existing index.");
 }
 
+// Quire's own handlers (src/server/shutdown.ts) drain the answers in flight, close the
+// store and exit; without this variable Next.js would also exit on the signal, maybe first.
 const port = process.env.PORT ?? "3000";
-const server = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", port], { cwd: root, stdio: "inherit", env });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
-server.on("exit", (code) => process.exit(code ?? 0));
+const serverEnv = { ...env, NEXT_MANUAL_SIG_HANDLE: "true" };
+process.exit(await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", port], serverEnv));

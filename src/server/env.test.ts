@@ -63,3 +63,54 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ QUIRE_DATA_DIR: tempDir(), [name]: value })).toThrow(name);
   });
 });
+
+describe("rate-limit variables", () => {
+  const parse = (extra: Record<string, string>) => parseEnv({ QUIRE_DATA_DIR: tempDir(), ...extra });
+
+  it("default to limits that are on, and to trusting no proxy", () => {
+    const parsed = parse({});
+    expect(parsed.QUIRE_TRUST_PROXY).toEqual({ kind: "none" });
+    expect(parsed.QUIRE_RATE_LIMIT_CHAT).toEqual({ limit: 30, windowMs: 60_000 });
+    expect(parsed.QUIRE_RATE_LIMIT_KEY_CHECKS).toEqual({ limit: 10, windowMs: 600_000 });
+    expect(parsed.QUIRE_RATE_LIMIT_KEY_CHECKS_GLOBAL).toEqual({ limit: 100, windowMs: 600_000 });
+    expect(parsed.QUIRE_RATE_LIMIT_LOGIN).toEqual({ limit: 20, windowMs: 60_000 });
+    expect(parsed.QUIRE_MAX_CONCURRENT_STREAMS).toBe(6);
+  });
+
+  it("read `<count>/<window>`, `off` and stream caps", () => {
+    const parsed = parse({
+      QUIRE_RATE_LIMIT_CHAT: "5/30s",
+      QUIRE_RATE_LIMIT_KEY_CHECKS: "1000/h",
+      QUIRE_RATE_LIMIT_LOGIN: "off",
+      QUIRE_MAX_CONCURRENT_STREAMS: "off",
+    });
+    expect(parsed.QUIRE_RATE_LIMIT_CHAT).toEqual({ limit: 5, windowMs: 30_000 });
+    expect(parsed.QUIRE_RATE_LIMIT_KEY_CHECKS).toEqual({ limit: 1000, windowMs: 3_600_000 });
+    expect(parsed.QUIRE_RATE_LIMIT_LOGIN).toBeNull();
+    expect(parsed.QUIRE_MAX_CONCURRENT_STREAMS).toBeNull();
+  });
+
+  it.each([
+    ["false", { kind: "none" }],
+    ["0", { kind: "none" }],
+    ["true", { kind: "hops", hops: 1 }],
+    ["2", { kind: "hops", hops: 2 }],
+    ["10.0.0.0/8, ::1", { kind: "ranges", ranges: [{ address: "10.0.0.0", prefix: 8, family: "ipv4" }, { address: "::1", prefix: 128, family: "ipv6" }] }],
+  ])("read QUIRE_TRUST_PROXY=%j", (value, expected) => {
+    expect(parse({ QUIRE_TRUST_PROXY: value }).QUIRE_TRUST_PROXY).toEqual(expected);
+  });
+
+  it.each([
+    ["QUIRE_RATE_LIMIT_CHAT", "30 per minute"],
+    ["QUIRE_RATE_LIMIT_CHAT", "0/1m"],
+    ["QUIRE_RATE_LIMIT_KEY_CHECKS", "10/500ms"],
+    ["QUIRE_RATE_LIMIT_LOGIN", "10/48h"],
+    ["QUIRE_MAX_CONCURRENT_STREAMS", "0"],
+    ["QUIRE_TRUST_PROXY", "11"],
+    ["QUIRE_TRUST_PROXY", "10.0.0.0/8, proxy.internal"],
+    ["QUIRE_TRUST_PROXY", "0.0.0.0/0"],
+  ])("reject %s=%j with a message that names it", (name, value) => {
+    expect(() => parse({ [name]: value })).toThrow(EnvError);
+    expect(() => parse({ [name]: value })).toThrow(name);
+  });
+});

@@ -1,7 +1,11 @@
+import "server-only";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
+import { capSpec, rateSpec, trustProxySchema } from "@/src/server/security/rate-limit-spec";
+import { allowedHostsSchema } from "@/src/server/security/host-check";
+import { CHAT_LIMITS } from "@/src/shared/chat";
 
 /**
  * The one reader of `process.env`. Every variable is parsed here with zod, with
@@ -25,10 +29,18 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   APP_URL: url.optional(),
+  /**
+   * Host names Quire answers to besides APP_URL's (comma list of host or host:port);
+   * any other Host gets 421 (DNS rebinding). Read by proxy.ts through the same schema;
+   * parsed here too so that a bad entry stops start-up.
+   */
+  QUIRE_ALLOWED_HOSTS: allowedHostsSchema,
   QUIRE_DATA_DIR: z.string().min(1).default("./data"),
   SESSION_SECRET: optionalString.pipe(
     z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 48`)").optional(),
   ),
+  /** The secret before a rotation: cookies sealed with it are still read (and resealed with the new one when next written). */
+  SESSION_SECRET_PREVIOUS: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
 
   CHUTES_API_URL: url.default("https://api.chutes.ai"),
   CHUTES_IDP_URL: url.optional(),
@@ -58,16 +70,28 @@ export const envSchema = z.object({
   QUIRE_VALIDATION_TIMEOUT_MS: milliseconds(5_000),
   QUIRE_MAX_RETRY_WAIT_MS: milliseconds(5_000),
   QUIRE_QUERY_EMBED_TIMEOUT_MS: milliseconds(10_000),
+  /** On SIGTERM/SIGINT, how long answers still streaming may finish before the store is closed anyway. */
+  QUIRE_SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
   QUIRE_LOW_BALANCE_USD: z.coerce.number().min(0).default(1),
   CHUTES_FALLBACK_MODEL: optionalString,
-  QUIRE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1000).default(100),
-  QUIRE_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(1_000_000).default(32_000),
+  QUIRE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1000).default(CHAT_LIMITS.maxMessages),
+  QUIRE_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(1_000_000).default(CHAT_LIMITS.maxMessageChars),
 
   /** Chunk size target in tokens (o200k count), and the overlap between pieces of a long section. */
   QUIRE_CHUNK_TOKENS: z.coerce.number().int().min(64).max(4000).default(400),
   QUIRE_CHUNK_OVERLAP: z.coerce.number().int().min(0).max(1000).default(60),
   /** Texts per embedding call at ingest. */
   QUIRE_EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(32),
+
+  /** Which X-Forwarded-For hops are our own proxies (grammar in src/server/security/rate-limit-spec.ts). */
+  QUIRE_TRUST_PROXY: trustProxySchema,
+  /** Rate limits, "<count>/<window>" or "off"; each applies per client address and per credential. */
+  QUIRE_RATE_LIMIT_CHAT: rateSpec("30/1m"),
+  QUIRE_RATE_LIMIT_KEY_CHECKS: rateSpec("10/10m"),
+  /** All key checks of the server together: bounds the key-checking oracle even when addresses are forged. */
+  QUIRE_RATE_LIMIT_KEY_CHECKS_GLOBAL: rateSpec("100/10m"),
+  QUIRE_RATE_LIMIT_LOGIN: rateSpec("20/1m"),
+  QUIRE_MAX_CONCURRENT_STREAMS: capSpec(6, 10_000),
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;

@@ -1,7 +1,10 @@
+import "server-only";
 import type { z } from "zod";
 import { AppError, toAppError } from "@/src/server/errors";
 import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
+import { readBodyText, requireJsonContentType } from "@/src/server/read-body";
+import { allowedHosts, isHostAllowed } from "@/src/server/security/host-check";
 
 type Handler<Context> = (request: Request, context: Context) => Promise<Response>;
 
@@ -28,12 +31,14 @@ function describeIssues(issues: z.core.$ZodIssue[]): string {
     .join("; ");
 }
 
-/** Reads a JSON body and validates it; anything malformed is a 400 that says what is wrong. */
+/**
+ * Reads a JSON body and validates it; anything malformed is a 4xx that says what is wrong.
+ * The body must be declared as JSON (415 otherwise), and it is read with a byte count
+ * that stops at `maxBytes` (413), so an endless chunked body costs no more than the limit.
+ */
 export async function readJsonBody<Schema extends z.ZodType>(request: Request, schema: Schema, maxBytes = MAX_BODY_BYTES): Promise<z.infer<Schema>> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new AppError("bad_request", `The request body is larger than ${maxBytes} bytes.`, { status: 413 });
-  const text = await request.text();
-  if (text.length > maxBytes) throw new AppError("bad_request", `The request body is larger than ${maxBytes} bytes.`, { status: 413 });
+  requireJsonContentType(request);
+  const text = await readBodyText(request, maxBytes);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -45,29 +50,39 @@ export async function readJsonBody<Schema extends z.ZodType>(request: Request, s
   return parsed.data;
 }
 
-/**
- * Routes that change state accept only same-origin requests: the Origin header (or,
- * failing that, Referer) must match APP_URL or the request's own host.
- */
-export function assertSameOrigin(request: Request): void {
-  const origin = request.headers.get("origin") ?? refererOrigin(request.headers.get("referer"));
-  if (!origin) return;
-  const allowed = new Set([new URL(env().APP_URL).origin, new URL(request.url).origin]);
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  if (host) {
-    const protocol = request.headers.get("x-forwarded-proto") ?? new URL(request.url).protocol.replace(":", "");
-    allowed.add(`${protocol}://${host}`);
+/** True for an origin this app's own pages run on: APP_URL's scheme on an allowed host (proxy.ts's list). */
+function isOwnOrigin(origin: string): boolean {
+  const { APP_URL, QUIRE_ALLOWED_HOSTS } = env();
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
   }
-  if (!allowed.has(origin)) {
-    throw new AppError("cross_origin", "Cross-origin requests are not allowed here.");
-  }
+  return url.protocol === new URL(APP_URL).protocol && isHostAllowed(url.host, allowedHosts(APP_URL, QUIRE_ALLOWED_HOSTS));
 }
 
-function refererOrigin(referer: string | null): string | null {
-  if (!referer) return null;
-  try {
-    return new URL(referer).origin;
-  } catch {
-    return null;
+/**
+ * Requests that act with the browser's cookies (a key, the OAuth session) must come
+ * from Quire's own pages, and the check fails closed: `Sec-Fetch-Site: same-origin`
+ * (every current browser sends it), or else an Origin equal to APP_URL's. A request
+ * with neither is refused; so is one whose Sec-Fetch-Site says another site, whatever
+ * its Origin. Neither the request's own Host nor X-Forwarded-* is trusted for this.
+ * Requests that bring their own `Authorization: Bearer` key skip the check (scripts):
+ * they use no cookie, and a page on another site cannot add that header without CORS.
+ */
+export function assertSameOrigin(request: Request): void {
+  const fetchSite = request.headers.get("sec-fetch-site");
+  if (fetchSite !== null) {
+    if (fetchSite === "same-origin") return;
+    throw new AppError("cross_origin", "Cross-origin requests are not allowed here.");
   }
+  const origin = request.headers.get("origin");
+  if (origin !== null && isOwnOrigin(origin)) return;
+  throw new AppError(
+    "cross_origin",
+    origin === null
+      ? "This request must come from Quire's own pages (no Origin header), or bring its key in an Authorization: Bearer header."
+      : "Cross-origin requests are not allowed here.",
+  );
 }

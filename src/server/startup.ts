@@ -1,9 +1,11 @@
 import { env, EnvError } from "@/src/server/env";
 import { log } from "@/src/server/log";
+import { installShutdownHandlers } from "@/src/server/shutdown";
 
 /**
  * Server start-up: a bad configuration stops start-up with a message that names
- * the variable, instead of failing on the first request.
+ * the variable, instead of failing on the first request. Then SIGTERM/SIGINT are
+ * taken over, so that a stop drains the answers in flight and closes the store.
  */
 export async function startServer(): Promise<void> {
   try {
@@ -15,6 +17,7 @@ export async function startServer(): Promise<void> {
     if (parsed.QUIRE_UNSAFE_ALLOW_HTTP_IDP) {
       log().warn("QUIRE_UNSAFE_ALLOW_HTTP_IDP is on: OAuth talks to an http:// IDP. Use this only with the local fake IDP.");
     }
+    installShutdownHandlers();
   } catch (error) {
     if (error instanceof EnvError) {
       console.error(`quire: ${error.message}`);

@@ -13,6 +13,8 @@ const t = setUpBrowserApp(() => ({
   QUIRE_IDLE_TIMEOUT_MS: "2000",
   QUIRE_MAX_RETRY_WAIT_MS: "300",
   QUIRE_QUERY_EMBED_TIMEOUT_MS: "1000",
+  // Each test connects a fresh key from the same address, far more than one person would.
+  QUIRE_RATE_LIMIT_KEY_CHECKS: "off",
 }));
 beforeEach(() => {
   chat = new ChatPage(t.page);

@@ -7,7 +7,7 @@ import { scoreGoldSet, EVAL_DEPTH, type EvalReport, type Ranker } from "@/src/se
 import type { EmbedFunction } from "@/src/server/rag/ingest/embedder";
 import { ingestDirectory } from "@/src/server/rag/ingest/ingest";
 import { listDocumentFiles, loadDocument } from "@/src/server/rag/load/load-documents";
-import { retrieveForChat, type RetrieveResult } from "@/src/server/rag/retrieve";
+import { retrieveForChat, type RetrieveResult } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import type { ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
 import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding } from "@/test/fakes/embedding";

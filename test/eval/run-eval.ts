@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { selectSplit } from "@/src/server/rag/eval/gold-set";
-import { retrieveForChat } from "@/src/server/rag/retrieve";
+import { retrieveForChat } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { hasLexicalEvidence, unknownWordsCount, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
 import {
   evaluateFollowUps,

@@ -170,7 +170,7 @@ process.stdin.once("data", async () => {
   process.exit(0);
 });`,
     );
-    const holder = spawn(process.execPath, ["--import", "tsx", holderScript], {
+    const holder = spawn(process.execPath, ["--import", path.join(repoRoot, "bench/lib/register.mjs"), holderScript], {
       cwd: repoRoot,
       env: { ...process.env, ...environment, LOG_LEVEL: "silent" },
     });

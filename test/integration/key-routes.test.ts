@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeProviders } from "@/test/fakes/server";
-import { call, CookieJar, readUiStream, startAppEnvironment, streamedText, userMessage } from "@/test/support/app-harness";
+import { APP_ORIGIN, call, CookieJar, readUiStream, startAppEnvironment, streamedText, userMessage } from "@/test/support/app-harness";
 import { authStatusSchema } from "@/src/shared/auth";
 import { errorResponseSchema } from "@/src/shared/errors";
 import { resetEnvForTests } from "@/src/server/env";
@@ -38,7 +38,7 @@ function saveChutesKey(jar: CookieJar, apiKey: string) {
 }
 
 describe("POST /api/auth/chutes/key", () => {
-  it("validates against /users/me, then sets a sealed HttpOnly SameSite=Lax cookie", async () => {
+  it("validates against /users/me, then sets a sealed HttpOnly SameSite=Strict cookie", async () => {
     const jar = new CookieJar();
     const key = fakes.keys.chutesKey("alice");
     fakes.setBehavior(key, { balance: 12.5 });
@@ -48,7 +48,7 @@ describe("POST /api/auth/chutes/key", () => {
     expect(body).toMatchObject({ username: "alice", hint: `cpk_…${key.slice(-4)}`, balance: 12.5 });
     const [cookie] = response.headers.getSetCookie();
     expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).not.toContain(key);
     expect(cookie).not.toContain(key.slice(4, 20));
     const validation = fakes.requests.find((request) => request.path === "/users/me");
@@ -126,6 +126,25 @@ describe("POST /api/auth/chutes/key", () => {
     expect(response.status).toBe(403);
     expect((await errorOf(response)).code).toBe("cross_origin");
     expect(fakes.requests).toHaveLength(0);
+  });
+
+  it("fails closed: no Origin and no Sec-Fetch-Site is refused; a browser's same-origin fetch passes", async () => {
+    const bare = new Request(`${APP_ORIGIN}/api/auth/chutes/key`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ apiKey: fakes.keys.chutesKey("alice") }),
+    });
+    const refused = await chutesKeyRoute.POST(bare, { params: Promise.resolve({}) });
+    expect(refused.status).toBe(403);
+    expect((await errorOf(refused)).code).toBe("cross_origin");
+    expect(fakes.requests).toHaveLength(0);
+
+    const sameOrigin = new Request(`${APP_ORIGIN}/api/auth/chutes/key`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
+      body: JSON.stringify({ apiKey: fakes.keys.chutesKey("alice") }),
+    });
+    expect((await chutesKeyRoute.POST(sameOrigin, { params: Promise.resolve({}) })).status).toBe(200);
   });
 });
 

@@ -1,8 +1,3 @@
-import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, StoreError, type KnowledgeStore } from "@/src/server/rag/store";
 import { createKnowledgeStore } from "@/src/server/rag/store/knowledge-store";
@@ -11,6 +6,8 @@ import { connectPostgres } from "@/src/server/rag/store/postgres-client";
 import { migrate } from "@/src/server/rag/store/schema";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import { lexicalQuestions, writeLexicalFixtures } from "@/test/integration/support/lexical-fixtures";
+import { freePort } from "@/test/support/net";
+import { extensionControlFileExists, postgresql, startPostgresServer, type PostgresServer } from "@/test/support/postgres-server";
 
 /**
  * The `pg` path against a real PostgreSQL: the newest Debian PostgreSQL found
@@ -20,88 +17,30 @@ import { lexicalQuestions, writeLexicalFixtures } from "@/test/integration/suppo
  * (migrations 1 and 2 need only pg_trgm) is checked through `connectPostgres`
  * against the PGlite store: the same SQL must rank the same on both engines.
  */
-const DEBIAN_POSTGRESQL = "/usr/lib/postgresql";
-
-function newestPostgresql(): { version: string; binaries: string } | null {
-  if (!existsSync(DEBIAN_POSTGRESQL)) return null;
-  const versions = readdirSync(DEBIAN_POSTGRESQL)
-    .filter((entry) => /^\d+(\.\d+)?$/.test(entry) && existsSync(path.join(DEBIAN_POSTGRESQL, entry, "bin", "initdb")))
-    .sort((left, right) => Number(right) - Number(left));
-  const version = versions[0];
-  return version === undefined ? null : { version, binaries: path.join(DEBIAN_POSTGRESQL, version, "bin") };
-}
-
-const installed = newestPostgresql();
-const skipReason =
-  installed === null
-    ? `no ${DEBIAN_POSTGRESQL}/*/bin/initdb`
-    : !existsSync("/usr/sbin/runuser")
-      ? "no /usr/sbin/runuser to start the cluster as the postgres user"
-      : process.getuid?.() !== 0
-        ? "not running as root (the cluster is started as the postgres user with runuser)"
-        : null;
-const version = installed?.version ?? "?";
-const binaries = installed?.binaries ?? DEBIAN_POSTGRESQL;
+const { skipReason, installation } = postgresql;
+const version = installation?.version ?? "?";
+const binaries = installation?.binaries ?? "/usr/lib/postgresql";
 
 /**
  * Whether the server will list pgvector in pg_available_extensions, which reads the
  * control files of its share directory. Known before the server starts, so the test
  * title can say it; the test itself asks the running server.
  */
-function pgvectorControlFile(): boolean {
-  if (skipReason !== null) return false;
-  let share = `/usr/share/postgresql/${version}`;
-  try {
-    share = execFileSync(path.join(binaries, "pg_config"), ["--sharedir"], { stdio: "pipe" }).toString().trim();
-  } catch {
-    // Debian's layout above.
-  }
-  return existsSync(path.join(share, "extension", "vector.control"));
-}
-const pgvectorExpected = pgvectorControlFile();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-const asPostgres = (command: string, args: string[]) =>
-  execFileSync("runuser", ["-u", "postgres", "--", path.join(binaries, command), ...args], { stdio: "pipe", timeout: 60_000 });
+const pgvectorExpected = installation !== null && extensionControlFileExists(installation, "vector");
 
 describe.skipIf(skipReason !== null)(
   skipReason === null
     ? `PostgreSQL ${version} (${binaries}, ${pgvectorExpected ? "with" : "without"} pgvector)`
     : `real PostgreSQL (skipped: ${skipReason})`,
   () => {
-    let directory: string;
-    let port: number;
-    const databaseUrl = (database = "postgres") => `postgres://postgres:secret@127.0.0.1:${port}/${database}`;
+    let server: PostgresServer;
+    const databaseUrl = (database = "postgres") => server.url(database);
 
     beforeAll(async () => {
-      directory = mkdtempSync(path.join(tmpdir(), `quire-pg${version}-`));
-      const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
-      const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
-      chownSync(directory, uid, gid);
-      port = await freePort();
-      asPostgres("initdb", ["-D", path.join(directory, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
-      asPostgres("pg_ctl", [
-        "-D", path.join(directory, "data"), "-w", "-l", path.join(directory, "log"),
-        "-o", `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off`, "start",
-      ]);
+      server = await startPostgresServer();
     }, 120_000);
 
-    afterAll(() => {
-      if (existsSync(path.join(directory, "data", "postmaster.pid"))) {
-        asPostgres("pg_ctl", ["-D", path.join(directory, "data"), "-m", "immediate", "stop"]);
-      }
-      rmSync(directory, { recursive: true, force: true });
-    });
+    afterAll(() => server?.stop());
 
     it(
       pgvectorExpected

@@ -23,6 +23,12 @@ export async function startAppEnvironment(
     SESSION_SECRET: "integration-test-secret-that-is-long-enough",
     LOG_LEVEL: "silent",
     QUIRE_DOCS_DIR: path.join(dataDir, "no-docs"),
+    // Every in-process request comes from one unknown address; the limits have tests of their own.
+    QUIRE_RATE_LIMIT_CHAT: "off",
+    QUIRE_RATE_LIMIT_KEY_CHECKS: "off",
+    QUIRE_RATE_LIMIT_KEY_CHECKS_GLOBAL: "off",
+    QUIRE_RATE_LIMIT_LOGIN: "off",
+    QUIRE_MAX_CONCURRENT_STREAMS: "off",
     ...extraEnv,
   });
   resetEnvForTests();

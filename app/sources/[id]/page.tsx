@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import Markdown, { type Components } from "react-markdown";
-import remarkGfm from "remark-gfm";
 import { findSourceChunk } from "@/src/server/rag/source-viewer";
+import { safeMarkdownOptions } from "@/src/shared/safe-markdown";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Source · Quire" };
@@ -43,7 +43,7 @@ export default async function SourcePage({ params, searchParams }: SourcePagePro
       <h1>{chunk.title}</h1>
       {chunk.heading && chunk.heading !== chunk.title && <h2 className="muted">{chunk.heading}</h2>}
       <article className="answer-text card">
-        <Markdown remarkPlugins={[remarkGfm]} components={shiftedHeadings} disallowedElements={["img"]} unwrapDisallowed>
+        <Markdown {...safeMarkdownOptions} components={shiftedHeadings}>
           {chunk.text}
         </Markdown>
       </article>

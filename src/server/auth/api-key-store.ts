@@ -1,7 +1,8 @@
+import "server-only";
 import { z } from "zod";
-import { cookieNames, clearCookie, readCookies, serializeCookie } from "@/src/server/auth/cookies";
-import { seal, unseal } from "@/src/server/auth/sealed-cookie";
-import type { ProviderId } from "@/src/shared/errors";
+import { cookieNames } from "@/src/server/auth/cookies";
+import { sealedCookie } from "@/src/server/auth/sealed-cookie";
+import type { ProviderId } from "@/src/shared/providers";
 
 /** What the sealed key cookie holds: the key itself and what validation learned about it. */
 export const storedKeySchema = z.object({
@@ -18,22 +19,27 @@ export type StoredKey = z.infer<typeof storedKeySchema>;
 /** Keys stay until removed; half a year, renewed whenever the key is saved again. */
 const KEY_COOKIE_MAX_AGE = 180 * 24 * 3600;
 
-function cookieName(provider: ProviderId): string {
-  return provider === "chutes" ? cookieNames.chutesKey : cookieNames.openrouterKey;
+/**
+ * SameSite=Strict: only Quire's own pages call the APIs that use a key, so no
+ * cross-site request (not even a top-level navigation) ever needs to carry one.
+ */
+const keyCookies: Record<ProviderId, ReturnType<typeof keyCookie>> = {
+  chutes: keyCookie(cookieNames.chutesKey),
+  openrouter: keyCookie(cookieNames.openrouterKey),
+};
+
+function keyCookie(name: string) {
+  return sealedCookie({ name, schema: storedKeySchema, maxAgeSeconds: KEY_COOKIE_MAX_AGE, sameSite: "Strict" });
 }
 
-export async function readStoredKey(request: Request, provider: ProviderId): Promise<StoredKey | null> {
-  const name = cookieName(provider);
-  const payload = await unseal(name, readCookies(request).get(name));
-  const parsed = storedKeySchema.safeParse(payload);
-  return parsed.success ? parsed.data : null;
+export function readStoredKey(request: Request, provider: ProviderId): Promise<StoredKey | null> {
+  return keyCookies[provider].read(request);
 }
 
-export async function storedKeyCookie(provider: ProviderId, key: StoredKey): Promise<string> {
-  const name = cookieName(provider);
-  return serializeCookie(name, await seal(name, key, KEY_COOKIE_MAX_AGE), { maxAgeSeconds: KEY_COOKIE_MAX_AGE });
+export function storedKeyCookie(provider: ProviderId, key: StoredKey): Promise<string> {
+  return keyCookies[provider].serialize(key);
 }
 
 export function clearStoredKeyCookie(provider: ProviderId): string {
-  return clearCookie(cookieName(provider));
+  return keyCookies[provider].clear();
 }

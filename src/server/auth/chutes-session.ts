@@ -2,9 +2,9 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { chutesOAuth, isTokenEndpointRejection, refreshTokens, revokeToken, type ChutesUser, type TokenSet } from "@/src/server/auth/chutes-oauth";
-import { clearCookie, cookieNames, readCookies, serializeCookie } from "@/src/server/auth/cookies";
+import { clearCookie, cookieNames, readCookie, serializeCookie } from "@/src/server/auth/cookies";
 import { OAuthFlowError } from "@/src/server/auth/oauth-failure";
-import { seal, unseal } from "@/src/server/auth/sealed-cookie";
+import { sealedCookie } from "@/src/server/auth/sealed-cookie";
 import { createSingleFlight } from "@/src/server/auth/single-flight";
 import { AppError } from "@/src/server/errors";
 import { log } from "@/src/server/log";
@@ -31,7 +31,7 @@ const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 /** Refresh this long before `expires_in` runs out, so no request carries a token about to die. */
 export const REFRESH_MARGIN_MS = 60_000;
 /** A non-secret marker: "the last session ended because it could not be refreshed". */
-export const SESSION_EXPIRED_COOKIE = "quire_chutes_session_expired";
+const SESSION_EXPIRED_COOKIE = cookieNames.chutesSessionExpired;
 const MARKER_MAX_AGE_SECONDS = 24 * 3600;
 /**
  * How long a finished refresh answers requests that still carry the spent refresh token:
@@ -40,11 +40,15 @@ const MARKER_MAX_AGE_SECONDS = 24 * 3600;
  */
 const REFRESH_GRACE_MS = 5 * 60_000;
 
+/**
+ * The sealed httpOnly session cookie; its 30-day life slides with each rotation. Lax, not
+ * Strict: it is set by the callback, the end of a top-level navigation from the IDP.
+ */
+const sessionCookie = sealedCookie({ name: cookieNames.chutesSession, schema: chutesSessionSchema, maxAgeSeconds: SESSION_MAX_AGE_SECONDS });
+
 /** The sealed session of this browser, or null when absent, forged, expired or malformed. */
-export async function readChutesSession(request: Request): Promise<ChutesSession | null> {
-  const name = cookieNames.chutesSession;
-  const parsed = chutesSessionSchema.safeParse(await unseal(name, readCookies(request).get(name)));
-  return parsed.success ? parsed.data : null;
+export function readChutesSession(request: Request): Promise<ChutesSession | null> {
+  return sessionCookie.read(request);
 }
 
 /** A session that can still produce an access token: unexpired, or refreshable. */
@@ -57,15 +61,13 @@ export function newChutesSession(tokens: TokenSet, user: ChutesUser): ChutesSess
   return { ...tokens, sub: user.sub, username: user.username };
 }
 
-/** The sealed httpOnly session cookie; its 30-day life slides with each rotation. */
-export async function chutesSessionCookie(session: ChutesSession): Promise<string> {
-  const name = cookieNames.chutesSession;
-  return serializeCookie(name, await seal(name, session, SESSION_MAX_AGE_SECONDS), { maxAgeSeconds: SESSION_MAX_AGE_SECONDS });
+export function chutesSessionCookie(session: ChutesSession): Promise<string> {
+  return sessionCookie.serialize(session);
 }
 
 /** True after a refresh failed and signed this browser out of OAuth (see /api/auth/status). */
 export function hasSessionExpiredMarker(request: Request): boolean {
-  return readCookies(request).get(SESSION_EXPIRED_COOKIE) === "1";
+  return readCookie(request, SESSION_EXPIRED_COOKIE) === "1";
 }
 
 /** A new sign-in replaces the marker of an earlier expired session. */
@@ -75,12 +77,12 @@ export function clearSessionExpiredMarker(): string {
 
 /** Sign-out: the session and its marker both go. */
 export function clearSessionCookies(): string[] {
-  return [clearCookie(cookieNames.chutesSession), clearSessionExpiredMarker()];
+  return [sessionCookie.clear(), clearSessionExpiredMarker()];
 }
 
 /** Signs the browser out of OAuth and leaves the marker that /api/auth/status reports. */
 function expiredSessionCookies(): string[] {
-  return [clearCookie(cookieNames.chutesSession), serializeCookie(SESSION_EXPIRED_COOKIE, "1", { maxAgeSeconds: MARKER_MAX_AGE_SECONDS })];
+  return [sessionCookie.clear(), serializeCookie(SESSION_EXPIRED_COOKIE, "1", { maxAgeSeconds: MARKER_MAX_AGE_SECONDS })];
 }
 
 /**

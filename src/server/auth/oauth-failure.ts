@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { AppError } from "@/src/server/errors";
 import type { ErrorCode } from "@/src/shared/errors";
@@ -16,6 +17,7 @@ export const oauthFailureReasonSchema = z.enum([
   "code_rejected",
   "idp_unavailable",
   "userinfo_failed",
+  "rate_limited",
 ]);
 export type OAuthFailureReason = z.infer<typeof oauthFailureReasonSchema>;
 
@@ -82,6 +84,12 @@ export const oauthFailureText: Record<OAuthFailureReason, FailureText> = {
     retry: true,
     code: "upstream_error",
   },
+  rate_limited: {
+    title: "Too many sign-in attempts",
+    message: "This address started too many sign-ins in a short time. Wait a minute, then try again.",
+    retry: true,
+    code: "rate_limited",
+  },
 };
 
 /** A sign-in failure: an AppError whose message is safe to show, plus the page reason. */
@@ -96,5 +104,6 @@ export class OAuthFlowError extends AppError {
 
 /** The reason of any thrown value; unknown failures count as the IDP being unreachable. */
 export function failureReasonOf(error: unknown): OAuthFailureReason {
-  return error instanceof OAuthFlowError ? error.reason : "idp_unavailable";
+  if (error instanceof OAuthFlowError) return error.reason;
+  return error instanceof AppError && error.code === "rate_limited" ? "rate_limited" : "idp_unavailable";
 }

@@ -1,20 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resetEnvForTests } from "@/src/server/env";
+import { describe, expect, it } from "vitest";
+import { useEnv } from "@/test/support/env";
 import { failurePageUrl, safeReturnTo } from "@/src/server/auth/oauth-flow";
 
-const saved = { APP_URL: process.env.APP_URL, SESSION_SECRET: process.env.SESSION_SECRET };
-beforeAll(() => {
-  process.env.APP_URL = "https://quire.example";
-  process.env.SESSION_SECRET = "unit-test-secret-that-is-long-enough-for-quire";
-  resetEnvForTests();
-});
-afterAll(() => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  resetEnvForTests();
-});
+useEnv({ APP_URL: "https://quire.example", SESSION_SECRET: "unit-test-secret-that-is-long-enough-for-quire" });
 
 describe("safeReturnTo keeps only same-origin relative paths", () => {
   it.each([
@@ -38,10 +26,24 @@ describe("safeReturnTo keeps only same-origin relative paths", () => {
     ["javascript:alert(1)"],
     ["settings"],
     ["/api/auth/chutes/login"],
+    ["/.//evil.example"],
+    ["/./\u002f/evil.example"],
+    ["/a/..//evil.example"],
+    ["/%2e//evil.example"],
+    ["/x/../..//evil.example/path?q=1"],
     [""],
     [`/${"a".repeat(3000)}`],
   ])("refuses %j", (input) => {
     expect(safeReturnTo(input)).toBe("/");
+  });
+
+  it("never returns a value that a browser reads as another origin", () => {
+    const base = new URL("https://quire.example");
+    for (const input of ["/.//evil.example", "/a/..//evil.example", "/%2e//evil.example", "/./%2F/evil.example", "/.\\/evil.example", "/.%2f/evil.example", "/%2F%2Fevil.example", "/%5Cevil.example"]) {
+      const output = safeReturnTo(input);
+      expect(new URL(output, base).origin, `${input} → ${output}`).toBe(base.origin);
+      expect(output.startsWith("//")).toBe(false);
+    }
   });
 
   it("treats a missing value as /", () => {

@@ -1,8 +1,9 @@
 import "server-only";
 import { z } from "zod";
-import { clearCookie, cookieNames, readCookies, serializeCookie } from "@/src/server/auth/cookies";
+import { cookieNames } from "@/src/server/auth/cookies";
 import type { OAuthFailureReason } from "@/src/server/auth/oauth-failure";
-import { seal, unseal } from "@/src/server/auth/sealed-cookie";
+import { sealedCookie } from "@/src/server/auth/sealed-cookie";
+import { appendSetCookies } from "@/src/server/set-cookie";
 import { env } from "@/src/server/env";
 
 /**
@@ -18,27 +19,25 @@ const FLOW_MAX_AGE_SECONDS = 600;
 /** Only the login and callback routes need the flow cookie. */
 const FLOW_COOKIE_PATH = "/api/auth/chutes";
 
+/**
+ * Lax: the callback is a top-level GET navigation from the IDP, which Lax cookies
+ * accompany. Only the login and callback routes see it.
+ */
+const flowCookie = sealedCookie({ name: cookieNames.chutesOAuthFlow, schema: flowSchema, maxAgeSeconds: FLOW_MAX_AGE_SECONDS, sameSite: "Lax", path: FLOW_COOKIE_PATH });
+
 /** The Set-Cookie of a new flow, sealed for 10 minutes. */
-export async function oauthFlowCookie(flow: OAuthFlow): Promise<string> {
-  const name = cookieNames.chutesOAuthFlow;
-  return serializeCookie(name, await seal(name, flow, FLOW_MAX_AGE_SECONDS), {
-    maxAgeSeconds: FLOW_MAX_AGE_SECONDS,
-    // Lax: the callback is a top-level GET navigation from the IDP, which Lax cookies accompany.
-    sameSite: "Lax",
-    path: FLOW_COOKIE_PATH,
-  });
+export function oauthFlowCookie(flow: OAuthFlow): Promise<string> {
+  return flowCookie.serialize(flow);
 }
 
 /** The flow this browser started, or null (missing, expired, forged, or from another cookie). */
-export async function readOAuthFlow(request: Request): Promise<OAuthFlow | null> {
-  const name = cookieNames.chutesOAuthFlow;
-  const parsed = flowSchema.safeParse(await unseal(name, readCookies(request).get(name)));
-  return parsed.success ? parsed.data : null;
+export function readOAuthFlow(request: Request): Promise<OAuthFlow | null> {
+  return flowCookie.read(request);
 }
 
 /** The flow cookie is single-use: every callback answer clears it. */
 export function clearOAuthFlowCookie(): string {
-  return clearCookie(cookieNames.chutesOAuthFlow, FLOW_COOKIE_PATH);
+  return flowCookie.clear();
 }
 
 const MAX_RETURN_TO_LENGTH = 2048;
@@ -61,14 +60,17 @@ export function safeReturnTo(value: string | null | undefined): string {
     return "/";
   }
   if (resolved.origin !== base.origin || resolved.pathname.startsWith("/api/")) return "/";
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  // The check runs on what is returned, not only on the input: dot segments normalise
+  // `/.//evil.example` to `//evil.example`, a scheme-relative link off-site.
+  if (path.startsWith("//") || path.includes("\\") || !path.startsWith("/")) return "/";
+  return path;
 }
 
 /** A redirect that also sets cookies (Response.redirect has immutable headers). */
 export function redirectWithCookies(location: URL | string, setCookies: string[], status: 302 | 303 = 303): Response {
   const headers = new Headers({ Location: String(location), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
-  for (const cookie of setCookies) headers.append("Set-Cookie", cookie);
-  return new Response(null, { status, headers });
+  return new Response(null, { status, headers: appendSetCookies(headers, setCookies) });
 }
 
 /** An absolute URL of this app (the callback lives on APP_URL, so its cookies do too). */

@@ -21,6 +21,9 @@ import {
 } from "@/src/server/auth/oauth-flow";
 import { assertSameOrigin } from "@/src/server/http";
 import { log } from "@/src/server/log";
+import { clientIdentity } from "@/src/server/security/client-ip";
+import { enforceRateLimit } from "@/src/server/security/rate-limit";
+import { appendSetCookies } from "@/src/server/set-cookie";
 
 /**
  * GET /api/auth/chutes/login?returnTo=/path (PROTOCOLS.md §1.7 Authorize): seals a
@@ -30,6 +33,7 @@ import { log } from "@/src/server/log";
 export async function startSignIn(request: Request): Promise<Response> {
   const returnTo = safeReturnTo(new URL(request.url).searchParams.get("returnTo"));
   try {
+    await enforceRateLimit("login", clientIdentity(request));
     const config = chutesOAuth();
     const state = oauth.generateRandomState();
     const verifier = oauth.generateRandomCodeVerifier();
@@ -38,7 +42,8 @@ export async function startSignIn(request: Request): Promise<Response> {
     return redirectWithCookies(authorizationUrl(config, state, challenge), [flowCookie], 302);
   } catch (error) {
     const reason = failureReasonOf(error);
-    if (!(error instanceof OAuthFlowError)) log().error({ err: error }, "chutes sign-in could not start");
+    if (reason === "rate_limited") log().info({ provider: "chutes", reason }, "chutes sign-in refused");
+    else if (!(error instanceof OAuthFlowError)) log().error({ err: error }, "chutes sign-in could not start");
     return redirectWithCookies(failurePageUrl(reason, returnTo), []);
   }
 }
@@ -52,6 +57,7 @@ export async function completeSignIn(request: Request): Promise<Response> {
   const flow = await readOAuthFlow(request);
   const returnTo = safeReturnTo(flow?.returnTo);
   try {
+    await enforceRateLimit("login", clientIdentity(request));
     if (!flow) throw new OAuthFlowError("missing_flow");
     const config = chutesOAuth();
     const tokens = await redeemCallback(config, new URL(request.url).searchParams, flow);
@@ -61,7 +67,7 @@ export async function completeSignIn(request: Request): Promise<Response> {
     return redirectWithCookies(appUrl(returnTo), [clearOAuthFlowCookie(), clearSessionExpiredMarker(), sessionCookie]);
   } catch (error) {
     const reason = failureReasonOf(error);
-    if (error instanceof OAuthFlowError) log().warn({ provider: "chutes", reason }, "chutes sign-in failed");
+    if (error instanceof OAuthFlowError || reason === "rate_limited") log().warn({ provider: "chutes", reason }, "chutes sign-in failed");
     else log().error({ err: error }, "chutes sign-in failed");
     return redirectWithCookies(failurePageUrl(reason, returnTo), [clearOAuthFlowCookie()]);
   }
@@ -76,7 +82,6 @@ export async function signOut(request: Request): Promise<Response> {
   const session = await readChutesSession(request);
   const revoked = session ? await revokeSession(session) : true;
   log().info({ provider: "chutes", revoked }, "signed out of chutes");
-  const headers = new Headers({ "Cache-Control": "no-store" });
-  for (const cookie of clearSessionCookies()) headers.append("Set-Cookie", cookie);
+  const headers = appendSetCookies(new Headers({ "Cache-Control": "no-store" }), clearSessionCookies());
   return Response.json({ signedOut: true, revoked }, { headers });
 }

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Runs at most one task per key at a time: callers that arrive while a task is
  * running share its promise. A success is also remembered for `graceMs`, so a

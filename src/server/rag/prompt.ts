@@ -1,4 +1,5 @@
-import type { RetrievedSource } from "@/src/server/rag/retrieve";
+import "server-only";
+import type { RetrievedSource } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { chunkLocation } from "@/src/server/rag/types";
 
 /**

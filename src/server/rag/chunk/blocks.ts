@@ -1,3 +1,4 @@
+import "server-only";
 import { FenceTracker } from "@/src/server/rag/chunk/markdown-sections";
 import { countTokens } from "@/src/server/rag/chunk/tokens";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { splitBlocks, splitOversizedBlock, splitText, type Block } from "@/src/server/rag/chunk/blocks";
 import { splitSections, type Section } from "@/src/server/rag/chunk/markdown-sections";
 import { countTokens } from "@/src/server/rag/chunk/tokens";

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Splits a Markdown body into sections at ATX headings (`#` … `######`),
  * ignoring `#` lines inside code fences, and keeps the heading path of each.

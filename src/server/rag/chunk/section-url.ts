@@ -1,3 +1,4 @@
+import "server-only";
 import type { SourceDocument } from "@/src/server/rag/types";
 
 /** `guide/install/index.mdx` → `guide/install`; `guide/linux.md` → `guide/linux`. */

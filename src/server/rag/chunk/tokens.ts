@@ -1,3 +1,4 @@
+import "server-only";
 import { countTokens as countBpeTokens } from "gpt-tokenizer";
 
 const noSpecialTokens = { disallowedSpecial: new Set<string>() };

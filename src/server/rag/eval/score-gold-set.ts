@@ -1,3 +1,4 @@
+import "server-only";
 import { firstRelevantRank, type GoldSet, type RetrievedLocation } from "@/src/server/rag/eval/gold-set";
 
 /** What a ranker returns for one question: the chunks in order, and whether it judged the evidence weak. */

@@ -1,3 +1,4 @@
+import "server-only";
 import type { KnowledgeStore } from "@/src/server/rag/store";
 import type { EmbedFunction } from "@/src/server/rag/ingest/embedder";
 import type { ProgressListener } from "@/src/server/rag/ingest/progress";

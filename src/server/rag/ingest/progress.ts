@@ -1,3 +1,4 @@
+import "server-only";
 /** What ingestion reports as it goes; the CLI draws a bar on a TTY and prints lines otherwise. */
 export type IngestProgress =
   | { stage: "scan"; files: number }

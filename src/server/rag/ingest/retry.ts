@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Retries an embedding call on 429 and 5xx-class failures (AppError.retryable),
  * with exponential backoff and jitter, honouring Retry-After when the provider

@@ -1,3 +1,4 @@
+import "server-only";
 import path from "node:path";
 import { env } from "@/src/server/env";
 import type { ChunkingOptions } from "@/src/server/rag/chunk/chunker";

@@ -1,3 +1,4 @@
+import "server-only";
 import { stemmer } from "stemmer";
 import { FenceTracker } from "@/src/server/rag/chunk/markdown-sections";
 

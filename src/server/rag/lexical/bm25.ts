@@ -1,3 +1,4 @@
+import "server-only";
 import type { FieldFrequencies } from "@/src/server/rag/lexical/analyze";
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Typo tolerance: a question term that the corpus never uses is replaced by the
  * closest term it does use. The store proposes candidates by trigram similarity

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { safeHttpUrl } from "@/src/shared/safe-url";
 
 /** A date or text scalar as a string; YAML may give a number (2024) or a Date. */
 const scalarText = z
@@ -7,11 +8,21 @@ const scalarText = z
   .transform((value) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value).trim()))
   .pipe(z.string().min(1));
 
+/**
+ * A page's public link. It becomes the href of every citation of the page, so only an
+ * absolute http(s) URL is kept: z.url() also accepted `javascript:`, `data:`, `file:`…
+ * Anything else fails here and is dropped like a malformed URL.
+ */
+const pageUrl = z
+  .string()
+  .transform((value) => safeHttpUrl(value))
+  .pipe(z.string());
+
 /** The frontmatter fields Quire reads; everything else is ignored, and a bad field is dropped, not fatal. */
 export const frontmatterSchema = z.object({
   title: scalarText.optional().catch(undefined),
-  url: z.url().optional().catch(undefined),
-  source_url: z.url().optional().catch(undefined),
+  url: pageUrl.optional().catch(undefined),
+  source_url: pageUrl.optional().catch(undefined),
   date: scalarText.optional().catch(undefined),
 });
 export type Frontmatter = z.infer<typeof frontmatterSchema>;

@@ -1,8 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { listDocumentFiles, parseDocument } from "@/src/server/rag/load/load-documents";
+import { decodeDocument, DocumentLoadError, listDocumentFiles, loadDocument, parseDocument } from "@/src/server/rag/load/load-documents";
+
+/** Root reads every file whatever its mode: permission tests cannot fail for root. */
+const runningAsRoot = process.getuid?.() === 0;
+const ROOT_NOTE = "running as root, which reads every file whatever its mode (test/integration/store-crash.test.ts covers it as user nobody)";
 import { renderDataExport, stripMdx } from "@/src/server/rag/load/mdx";
 
 describe("parseDocument", () => {
@@ -108,5 +113,71 @@ describe("listDocumentFiles", () => {
       writeFileSync(path.join(root, file), "# x");
     }
     expect(await listDocumentFiles(root)).toEqual(["a.md", "b/c.mdx", "b/d.txt"]);
+  });
+});
+
+describe("loadDocument and decodeDocument: files that cannot be indexed", () => {
+  const docsWith = (files: Record<string, string | Buffer>) => {
+    const root = mkdtempSync(path.join(tmpdir(), "quire-docs-"));
+    for (const [file, content] of Object.entries(files)) writeFileSync(path.join(root, file), content);
+    return root;
+  };
+  const loadError = async (root: string, file: string) => {
+    const error = await loadDocument(root, file).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DocumentLoadError);
+    return error as DocumentLoadError;
+  };
+
+  it("refuses a NUL byte, naming its line and offset but not the text around it", async () => {
+    const root = docsWith({ "binary.md": Buffer.from("# Title\nsecret-words\n\u0000rest") });
+    const error = await loadError(root, "binary.md");
+    expect(error.path).toBe("binary.md");
+    expect(error.message).toBe("contains a NUL byte (line 3, byte 21): a binary or UTF-16 file, not UTF-8 text");
+    expect(error.message).not.toContain("secret");
+  });
+
+  it("refuses invalid UTF-8 (e.g. a Latin-1 file) instead of indexing replacement characters", async () => {
+    const root = docsWith({ "latin1.md": Buffer.from([0x23, 0x20, 0x43, 0x61, 0x66, 0xe9, 0x0a]) });
+    expect((await loadError(root, "latin1.md")).message).toBe("is not valid UTF-8 text: save it as UTF-8");
+  });
+
+  it("reports a file that disappeared by its error code, without the absolute path", async () => {
+    const root = docsWith({});
+    const error = await loadError(root, "gone.md");
+    expect(error.message).toBe("cannot be read: it disappeared while ingesting (ENOENT)");
+    expect(error.message).not.toContain(root);
+  });
+
+  it("reports a permission-denied file", async (context) => {
+    if (runningAsRoot) context.skip(ROOT_NOTE);
+    const root = docsWith({ "locked.md": "# Locked" });
+    chmodSync(path.join(root, "locked.md"), 0o000);
+    expect((await loadError(root, "locked.md")).message).toBe("cannot be read: permission denied (EACCES)");
+  });
+
+  it("keeps the content hash of valid UTF-8, BOM included, as it was before strict decoding", () => {
+    const text = "\uFEFF# Café\n\nNaïve text, 日本語.\n";
+    const bytes = Buffer.from(text, "utf8");
+    const decoded = decodeDocument("a.md", bytes);
+    expect(decoded).toBe(bytes.toString("utf8"));
+    expect(parseDocument("a.md", decoded).contentHash).toBe(createHash("sha256").update(text).digest("hex"));
+  });
+});
+
+describe("listDocumentFiles with an unreadable folder", () => {
+  it("reports the folder and lists the rest, and fails when the docs folder itself is unreadable", async (context) => {
+    if (runningAsRoot) context.skip(ROOT_NOTE);
+    const root = mkdtempSync(path.join(tmpdir(), "quire-docs-"));
+    for (const file of ["a.md", "locked/b.md"]) {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      writeFileSync(path.join(root, file), "# x");
+    }
+    chmodSync(path.join(root, "locked"), 0o000);
+    const reported: DocumentLoadError[] = [];
+    expect(await listDocumentFiles(root, { onUnreadableFolder: (error) => reported.push(error) })).toEqual(["a.md"]);
+    expect(reported.map((error) => [error.path, error.message])).toEqual([["locked/", "folder cannot be listed: permission denied (EACCES)"]]);
+    await expect(listDocumentFiles(root)).rejects.toThrow(/EACCES/);
+    chmodSync(root, 0o000);
+    await expect(listDocumentFiles(root, { onUnreadableFolder: () => undefined })).rejects.toThrow(/EACCES/);
   });
 });

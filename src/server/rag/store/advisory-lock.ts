@@ -1,3 +1,4 @@
+import "server-only";
 import pg from "pg";
 import { redactDatabaseUrl } from "@/src/server/rag/store/postgres-client";
 

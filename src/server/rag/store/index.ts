@@ -1,7 +1,8 @@
+import "server-only";
 import path from "node:path";
 import { env } from "@/src/server/env";
 import { createKnowledgeStore, type KnowledgeStore } from "@/src/server/rag/store/knowledge-store";
-import { acquireStoreLock, type LockPurpose } from "@/src/server/rag/store/lock";
+import { acquireStoreLock, type LockPurpose, type LockTimings } from "@/src/server/rag/store/lock";
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
 import { openPostgresClient, redactDatabaseUrl } from "@/src/server/rag/store/postgres-client";
 import { isMigrated, migrate } from "@/src/server/rag/store/schema";
@@ -23,6 +24,8 @@ export interface OpenStoreOptions {
   purpose?: LockPurpose;
   /** In-memory PGlite (tests and benchmarks); takes no lock. */
   inMemory?: boolean;
+  /** Heartbeat and expiry of the data-dir lock (tests shorten them). */
+  lock?: LockTimings;
 }
 
 /** Where the embedded index lives inside QUIRE_DATA_DIR. */
@@ -54,7 +57,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
     return createKnowledgeStore(client, { location: "memory", readOnly, exclusive: (work) => work() });
   }
   const dataDir = path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? defaultIndexDir());
-  const lock = acquireStoreLock(path.dirname(dataDir), options.purpose ?? "cli");
+  const lock = acquireStoreLock(path.dirname(dataDir), options.purpose ?? "cli", options.lock);
   try {
     const client = await openPgliteClient(dataDir);
     await prepareSchema(client, readOnly);
@@ -80,7 +83,16 @@ async function prepareSchema(client: SqlClient, readOnly: boolean): Promise<void
 
 /** Kept on globalThis: Next.js dev reloads modules, and a second open of the same dir would be refused by the lock. */
 const sharedKey = Symbol.for("quire.knowledgeStore");
-type SharedHolder = { [sharedKey]?: Promise<KnowledgeStore> };
+const closedKey = Symbol.for("quire.knowledgeStore.closed");
+type SharedHolder = { [sharedKey]?: Promise<KnowledgeStore>; [closedKey]?: boolean };
+
+/** getStore() after closeStore(): the process is shutting down and must not take the lock again. */
+export class StoreClosedError extends Error {
+  constructor() {
+    super("The knowledge store is closed: the server is shutting down.");
+    this.name = "StoreClosedError";
+  }
+}
 
 /**
  * The web server's store, opened once per process from env() (lock purpose
@@ -88,6 +100,7 @@ type SharedHolder = { [sharedKey]?: Promise<KnowledgeStore> };
  */
 export function getStore(): Promise<KnowledgeStore> {
   const holder = globalThis as SharedHolder;
+  if (holder[closedKey]) return Promise.reject(new StoreClosedError());
   holder[sharedKey] ??= openStore({ purpose: "server" }).catch((error: unknown) => {
     holder[sharedKey] = undefined;
     throw error;
@@ -95,10 +108,23 @@ export function getStore(): Promise<KnowledgeStore> {
   return holder[sharedKey];
 }
 
-/** Closes the shared store (server shutdown) and forgets it, releasing the data-dir lock. */
+/** Closes the shared store and forgets it, releasing the data-dir lock; a later getStore() opens it again (tests). */
 export async function closeSharedStore(): Promise<void> {
   const holder = globalThis as SharedHolder;
   const pending = holder[sharedKey];
   holder[sharedKey] = undefined;
   if (pending) await (await pending).close();
+}
+
+/**
+ * The final close at shutdown: like closeSharedStore, and from then on getStore()
+ * refuses, so that a late request cannot reopen the store and take the lock again.
+ * A store whose open had failed has nothing to close.
+ */
+export async function closeStore(): Promise<void> {
+  (globalThis as SharedHolder)[closedKey] = true;
+  const pending = (globalThis as SharedHolder)[sharedKey];
+  (globalThis as SharedHolder)[sharedKey] = undefined;
+  const store = await pending?.catch(() => undefined);
+  await store?.close();
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { analyzeChunk, analyzeQuery, ANALYZER_VERSION } from "@/src/server/rag/lexical/analyze";
 import { BM25, bm25Sql, idf, type CorpusStatistics } from "@/src/server/rag/lexical/bm25";

@@ -1,3 +1,4 @@
+import "server-only";
 import pg from "pg";
 import { StoreError, type SqlClient, type SqlExecutor } from "@/src/server/rag/store/sql-client";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * The little SQL surface that the knowledge store needs. PGlite and `pg` both
  * implement it, so the store's SQL (schema, migrations, queries) is written once.

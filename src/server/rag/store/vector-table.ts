@@ -1,3 +1,4 @@
+import "server-only";
 import { embeddingSpaceSchema } from "@/src/server/rag/store/rows";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import type { EmbeddingSpace } from "@/src/server/rag/types";

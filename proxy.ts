@@ -1,0 +1,35 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { contentSecurityPolicy, createNonce, strictTransportSecurity } from "@/src/server/security/headers";
+import { hostCheckConfigFromEnv, isHostAllowed, misdirectedResponse, requestHost, type HostCheckConfig } from "@/src/server/security/host-check";
+
+/**
+ * Next.js Proxy (the file formerly called middleware; always the Node.js runtime):
+ * refuses requests for a host Quire is not configured for (DNS rebinding), and gives
+ * each response a Content-Security-Policy with a fresh nonce, which Next.js reads from
+ * the request's CSP header and puts on its own scripts. The logic lives in
+ * src/server/security/; this file only wires it to the request.
+ */
+
+let config: HostCheckConfig | undefined;
+
+export function proxy(request: NextRequest): Response {
+  // Read once: the variables do not change while the server runs. A bad value throws,
+  // so the request fails closed (start-up has already refused it via env.ts).
+  config ??= hostCheckConfigFromEnv(process.env);
+  const host = requestHost(request.headers, config.trustProxy);
+  if (!isHostAllowed(host, config.allowList)) return misdirectedResponse(request.nextUrl.pathname, host);
+
+  const csp = contentSecurityPolicy({ nonce: createNonce(), dev: process.env.NODE_ENV === "development" });
+  const requestHeaders = new Headers(request.headers);
+  // On the request so that rendering finds the nonce; on the response so that the browser enforces it.
+  requestHeaders.set("content-security-policy", csp);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set("Content-Security-Policy", csp);
+  const hsts = strictTransportSecurity(config.appUrl);
+  if (hsts) response.headers.set("Strict-Transport-Security", hsts);
+  return response;
+}
+
+// No matcher: every request is host-checked, prefetches and RSC payloads included,
+// since they carry the same private data as the pages (the CSP guide's matcher skips
+// them, which would let a rebinding page read them).

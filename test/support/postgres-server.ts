@@ -1,0 +1,103 @@
+import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort } from "@/test/support/net";
+
+/**
+ * A throwaway PostgreSQL server for integration tests: the newest Debian PostgreSQL
+ * found under /usr/lib/postgresql, a fresh cluster made with initdb in a temporary
+ * directory, started as the `postgres` user on a free port (trust auth, no fsync),
+ * and removed by stop(). Tests that need it skip, saying why, when it cannot run:
+ * see `postgresql.skipReason`.
+ */
+const DEBIAN_POSTGRESQL = "/usr/lib/postgresql";
+
+export interface PostgresInstallation {
+  version: string;
+  /** The directory of initdb, pg_ctl and pg_config. */
+  binaries: string;
+}
+
+function newestPostgresql(): PostgresInstallation | null {
+  if (!existsSync(DEBIAN_POSTGRESQL)) return null;
+  const versions = readdirSync(DEBIAN_POSTGRESQL)
+    .filter((entry) => /^\d+(\.\d+)?$/.test(entry) && existsSync(path.join(DEBIAN_POSTGRESQL, entry, "bin", "initdb")))
+    .sort((left, right) => Number(right) - Number(left));
+  const version = versions[0];
+  return version === undefined ? null : { version, binaries: path.join(DEBIAN_POSTGRESQL, version, "bin") };
+}
+
+function findPostgresql(): { installation: PostgresInstallation | null; skipReason: string | null } {
+  // Lets a developer run the integration suite quickly without the real-server tests.
+  if (process.env.QUIRE_TEST_SKIP_POSTGRES === "1") return { installation: null, skipReason: "QUIRE_TEST_SKIP_POSTGRES=1" };
+  const installation = newestPostgresql();
+  const skipReason =
+    installation === null
+      ? `no ${DEBIAN_POSTGRESQL}/*/bin/initdb`
+      : !existsSync("/usr/sbin/runuser")
+        ? "no /usr/sbin/runuser to start the cluster as the postgres user"
+        : process.getuid?.() !== 0
+          ? "not running as root (the cluster is started as the postgres user with runuser)"
+          : null;
+  return { installation: skipReason === null ? installation : null, skipReason };
+}
+
+/** What this machine offers, known when the test file loads (so that test titles can say it). */
+export const postgresql = findPostgresql();
+
+/** Whether the server will list extension `name` (its control file is in the share directory). */
+export function extensionControlFileExists(installation: PostgresInstallation, name: string): boolean {
+  let share = `/usr/share/postgresql/${installation.version}`;
+  try {
+    share = execFileSync(path.join(installation.binaries, "pg_config"), ["--sharedir"], { stdio: "pipe" }).toString().trim();
+  } catch {
+    // Debian's layout above.
+  }
+  return existsSync(path.join(share, "extension", `${name}.control`));
+}
+
+
+export interface PostgresServer {
+  readonly version: string;
+  readonly binaries: string;
+  readonly port: number;
+  /** `postgres://postgres:secret@127.0.0.1:<port>/<database>` (trust auth: the password is ignored but shows redaction). */
+  url(database?: string): string;
+  /** Stops the server (immediate mode) and deletes the cluster. */
+  stop(): void;
+}
+
+/** Starts a fresh cluster. Only call when `postgresql.skipReason` is null. */
+export async function startPostgresServer(): Promise<PostgresServer> {
+  const installation = postgresql.installation;
+  if (installation === null) throw new Error(`PostgreSQL cannot be started here: ${postgresql.skipReason}`);
+  const asPostgres = (command: string, args: string[]) =>
+    execFileSync("runuser", ["-u", "postgres", "--", path.join(installation.binaries, command), ...args], { stdio: "pipe", timeout: 60_000 });
+  const directory = mkdtempSync(path.join(tmpdir(), `quire-pg${installation.version}-`));
+  const data = path.join(directory, "data");
+  const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
+  chownSync(directory, uid, gid);
+  const port = await freePort();
+  try {
+    asPostgres("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+    asPostgres("pg_ctl", [
+      "-D", data, "-w", "-l", path.join(directory, "log"),
+      "-o", `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off`, "start",
+    ]);
+  } catch (error) {
+    rmSync(directory, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    version: installation.version,
+    binaries: installation.binaries,
+    port,
+    url: (database = "postgres") => `postgres://postgres:secret@127.0.0.1:${port}/${database}`,
+    stop() {
+      if (existsSync(path.join(data, "postmaster.pid"))) asPostgres("pg_ctl", ["-D", data, "-m", "immediate", "stop"]);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
