@@ -13,13 +13,21 @@ const layer = (message, ...group) => ({ group, message });
 
 const notApp = layer("Nothing in src/ imports from app/ (routes are the outermost layer).", "@/app/*");
 const notCli = layer("Nothing in src/ imports the CLI or the test and bench code.", "@/cli/*", "@/test/*", "@/bench/*");
+/** Tests beside the code may use the shared test helpers (test/support), never the CLI. */
+const notCliFromTests = layer("Tests in src/ may import test/support, not the CLI or benchmarks.", "@/cli/*", "@/bench/*");
+const TESTS = ["**/*.test.ts", "**/*.test.tsx"];
 const serverOnly = layer("Client code must never import server modules (keys, tokens, the database live there).", "@/src/server/*", "server-only");
 const notClient = layer("Server code does not import React client modules.", "@/src/client/*");
 const notAuth = (who) => layer(`${who} receive a Credential; choosing one is auth's job (src/server/auth).`, "@/src/server/auth/*");
 const notChat = (who) => layer(`${who} sit below chat/; chat composes them, not the other way round.`, "@/src/server/chat/*");
 const notRag = layer("Providers know nothing of retrieval or storage.", "@/src/server/rag/*");
 
-const restrict = (files, patterns) => ({ files, rules: { "no-restricted-imports": ["error", { patterns: [climbing, ...patterns] }] } });
+const rule = (patterns) => ({ "no-restricted-imports": ["error", { patterns: [climbing, ...patterns] }] });
+/** The layer's rule for its code, and the same minus the test-helper ban for the tests beside it. */
+const restrict = (files, patterns) => [
+  { files, ignores: TESTS, rules: rule(patterns) },
+  { files: files.map((glob) => `${glob.replace(/\/\*\*$/, "")}/**/*.test.{ts,tsx}`), rules: rule(patterns.map((pattern) => (pattern === notCli ? notCliFromTests : pattern))) },
+];
 
 export const layerRules = [
   restrict(["src/shared/**"], [layer("src/shared is the bottom layer: it imports libraries and itself only.", "@/app/*", "@/src/server/*", "@/src/client/*", "@/cli/*", "@/test/*", "@/bench/*", "server-only")]),
@@ -40,7 +48,7 @@ const config = [
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
-  ...layerRules,
+  ...layerRules.flat(),
 ];
 
 export default config;

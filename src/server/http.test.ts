@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { useEnv } from "@/test/support/env";
+import { withEnv } from "@/test/support/env";
 import { AppError } from "@/src/server/errors";
 import { assertSameOrigin, readJsonBody } from "@/src/server/http";
 
-useEnv({
+withEnv({
   APP_URL: "https://docs.example",
   QUIRE_ALLOWED_HOSTS: "chat.docs.example",
   SESSION_SECRET: "unit-test-secret-that-is-long-enough-for-quire",

@@ -1,3 +1,4 @@
+import "server-only";
 import { env, EnvError } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { installShutdownHandlers } from "@/src/server/shutdown";

@@ -82,7 +82,7 @@ function expectNoSecret(where: string, text: string, secrets: string[]): void {
 
 async function askAndSettle(page: Page, chat: ChatPage, question: string): Promise<void> {
   await chat.ask(question);
-  await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 20_000 });
+  await page.getByRole("button", { name: "Send", exact: true }).waitFor({ timeout: 20_000 });
 }
 
 describe("secret-leak sweep, in Chromium", () => {

@@ -51,7 +51,11 @@ describe("every server module is marked server-only", () => {
     const { readdirSync, readFileSync } = await import("node:fs");
     const files = readdirSync(path.join(root, "src/server"), { recursive: true, encoding: "utf8" })
       .filter((file) => /\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file));
-    const unmarked = files.filter((file) => !/^import "server-only";$/m.test(readFileSync(path.join(root, "src/server", file), "utf8")));
+    // next.config.ts reads the static headers in plain Node, where server-only throws.
+    const exempt = new Set(["security/headers.ts"]);
+    const unmarked = files.filter(
+      (file) => !exempt.has(file) && !/^import "server-only";$/m.test(readFileSync(path.join(root, "src/server", file), "utf8")),
+    );
     expect(files.length).toBeGreaterThan(50);
     expect(unmarked).toEqual([]);
   });

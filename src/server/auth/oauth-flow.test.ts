@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { useEnv } from "@/test/support/env";
+import { withEnv } from "@/test/support/env";
 import { failurePageUrl, safeReturnTo } from "@/src/server/auth/oauth-flow";
 
-useEnv({ APP_URL: "https://quire.example", SESSION_SECRET: "unit-test-secret-that-is-long-enough-for-quire" });
+withEnv({ APP_URL: "https://quire.example", SESSION_SECRET: "unit-test-secret-that-is-long-enough-for-quire" });
 
 describe("safeReturnTo keeps only same-origin relative paths", () => {
   it.each([

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { trustProxySchema } from "@/src/server/security/rate-limit-spec";
 

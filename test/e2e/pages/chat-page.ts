@@ -26,7 +26,7 @@ export class ChatPage {
 
   async ask(text: string): Promise<void> {
     await this.question.fill(text);
-    await this.page.getByRole("button", { name: "Send" }).click();
+    await this.page.getByRole("button", { name: "Send", exact: true }).click();
   }
 
   async openSettings(): Promise<void> {

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import { chunkDocument, type ChunkingOptions } from "@/src/server/rag/chunk/chunker";
 import { embedPendingChunks } from "@/src/server/rag/ingest/embed-pending";

@@ -1,3 +1,4 @@
+import "server-only";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { safeHttpUrl } from "@/src/shared/safe-url";

@@ -1,3 +1,4 @@
+import "server-only";
 const SNIPPET_CHARS = 280;
 
 /*
