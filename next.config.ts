@@ -10,6 +10,12 @@ const nextConfig: NextConfig = {
   // headers() is resolved at build time.
   headers: async () => [{ source: "/:path*", headers: [...STATIC_SECURITY_HEADERS] }],
   reactStrictMode: true,
+  experimental: {
+    // proxy.ts makes Next buffer each request body so that both the proxy and the route
+    // could read it (10 MB by default). Quire's largest body is a 2 MB chat request, and
+    // the routes count bytes themselves (read-body.ts), so Next keeps no more than that.
+    proxyClientMaxBodySize: "2100kb",
+  },
 };
 
 export default nextConfig;

@@ -10,14 +10,14 @@ import { hostCheckConfigFromEnv, isHostAllowed, misdirectedResponse, requestHost
  * src/server/security/; this file only wires it to the request.
  */
 
-let config: HostCheckConfig | undefined;
+let hostConfig: HostCheckConfig | undefined;
 
 export function proxy(request: NextRequest): Response {
   // Read once: the variables do not change while the server runs. A bad value throws,
   // so the request fails closed (start-up has already refused it via env.ts).
-  config ??= hostCheckConfigFromEnv(process.env);
-  const host = requestHost(request.headers, config.trustProxy);
-  if (!isHostAllowed(host, config.allowList)) return misdirectedResponse(request.nextUrl.pathname, host);
+  hostConfig ??= hostCheckConfigFromEnv(process.env);
+  const host = requestHost(request.headers, hostConfig.trustProxy);
+  if (!isHostAllowed(host, hostConfig.allowList)) return misdirectedResponse(request.nextUrl.pathname, host);
 
   const csp = contentSecurityPolicy({ nonce: createNonce(), dev: process.env.NODE_ENV === "development" });
   const requestHeaders = new Headers(request.headers);
@@ -25,11 +25,17 @@ export function proxy(request: NextRequest): Response {
   requestHeaders.set("content-security-policy", csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("Content-Security-Policy", csp);
-  const hsts = strictTransportSecurity(config.appUrl);
+  const hsts = strictTransportSecurity(hostConfig.appUrl);
   if (hsts) response.headers.set("Strict-Transport-Security", hsts);
   return response;
 }
 
-// No matcher: every request is host-checked, prefetches and RSC payloads included,
-// since they carry the same private data as the pages (the CSP guide's matcher skips
-// them, which would let a rebinding page read them).
+// Every page request is host-checked, prefetches and RSC payloads included, since they
+// carry the same private data as the pages (the CSP guide's matcher skips them, which
+// would let a rebinding page read them).
+
+export const config = {
+  // API routes check the Host themselves (src/server/http.ts): a proxy in front of them
+  // would make Next buffer and drain every request body before the route could refuse it.
+  matcher: ["/((?!api/).*)"],
+};

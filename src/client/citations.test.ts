@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { cpuMs, fastestMs, fastestPairMs } from "@/test/support/cpu-time";
 import { CITE_PREFIX, citedIndexes, linkCitations } from "@/src/client/citations";
 import type { ChatSource } from "@/src/shared/sources";
 
@@ -38,34 +39,8 @@ function oldCitedIndexes(text: string, sources: readonly ChatSource[]): number[]
   return cited;
 }
 
-/** CPU time of one run in ms: unlike wall time, it does not count the time other processes had the CPU. */
-function cpuMs(run: () => unknown): number {
-  const started = process.cpuUsage();
-  run();
-  const used = process.cpuUsage(started);
-  return (used.user + used.system) / 1000;
-}
 
-/** Fastest of a few runs (after a warm-up), in ms of CPU: the minimum is the least noisy estimate. */
-function fastestMs(run: () => unknown, repeats = 5): number {
-  run();
-  let best = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < repeats; attempt++) best = Math.min(best, cpuMs(run));
-  return best;
-}
 
-/** The fastest times of two runs measured in alternation, so a burst of load slows both alike. */
-function fastestPairMs(first: () => unknown, second: () => unknown, repeats = 7): [number, number] {
-  first();
-  second();
-  let bestFirst = Number.POSITIVE_INFINITY;
-  let bestSecond = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < repeats; attempt++) {
-    bestFirst = Math.min(bestFirst, cpuMs(first));
-    bestSecond = Math.min(bestSecond, cpuMs(second));
-  }
-  return [bestFirst, bestSecond];
-}
 
 const sources = [source(1), source(2)];
 

@@ -1,3 +1,4 @@
+import { isRegexSpace } from "@/src/shared/regex-space";
 import type { ChatSource } from "@/src/shared/sources";
 
 /*
@@ -26,26 +27,6 @@ const DIGIT_ZERO = 0x30;
 const DIGIT_NINE = 0x39;
 const MAX_DIGITS = 3;
 
-/**
- * Whether a UTF-16 code unit is matched by `\s` in a JavaScript regex (WhiteSpace and
- * LineTerminator of ECMA-262), so the space dropped with a marker is the one the old
- * regex dropped. The test compares the two on all 65,536 units.
- */
-function isRegexSpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}
 
 /**
  * The index just past a `[n]` marker (1 to 3 ASCII digits, as `\[(\d{1,3})\]`) whose `[`

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { withEnv } from "@/test/support/env";
 import { AppError } from "@/src/server/errors";
-import { assertSameOrigin, readJsonBody } from "@/src/server/http";
+import { assertSameOrigin, misdirectedResponseFor, readJsonBody } from "@/src/server/http";
 
 withEnv({
   APP_URL: "https://docs.example",
@@ -65,5 +65,24 @@ describe("readJsonBody", () => {
   it("says what is wrong with a malformed body", async () => {
     await expect(readJsonBody(body({ headers: { "content-type": "application/json" }, body: "{" }), schema)).rejects.toMatchObject({ status: 400, message: "The request body must be valid JSON." });
     await expect(readJsonBody(body({ headers: { "content-type": "application/json" }, body: "{}" }), schema)).rejects.toMatchObject({ status: 400, message: expect.stringContaining("apiKey") });
+  });
+});
+
+describe("the Host check of API routes", () => {
+  const at = (host: string | null) =>
+    new Request("https://docs.example/api/chat", { method: "POST", headers: host === null ? {} : { host } });
+
+  it("answers APP_URL's host and the allowed ones", () => {
+    expect(misdirectedResponseFor(at("docs.example"))).toBeNull();
+    expect(misdirectedResponseFor(at("chat.docs.example"))).toBeNull();
+    expect(misdirectedResponseFor(at(null))).toBeNull();
+  });
+
+  it("refuses any other Host with a 421 JSON error (DNS rebinding)", async () => {
+    const response = misdirectedResponseFor(at("evil.example"));
+    expect(response?.status).toBe(421);
+    expect(await response?.json()).toMatchObject({ error: { code: "bad_request" } });
+    expect(misdirectedResponseFor(at("docs.example.evil.example"))?.status).toBe(421);
+    expect(misdirectedResponseFor(at("127.0.0.1"))?.status).toBe(421);
   });
 });

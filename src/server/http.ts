@@ -4,13 +4,28 @@ import { AppError, toAppError } from "@/src/server/errors";
 import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { readBodyText, requireJsonContentType } from "@/src/server/read-body";
-import { allowedHosts, isHostAllowed } from "@/src/server/security/host-check";
+import { allowedHosts, isHostAllowed, misdirectedResponse, requestHost } from "@/src/server/security/host-check";
 
 type Handler<Context> = (request: Request, context: Context) => Promise<Response>;
 
-/** Converts any failure of a route into its JSON error response, once, at the edge. */
+/**
+ * The Host check of API routes (421 for a host Quire is not configured for: DNS
+ * rebinding). proxy.ts checks pages; it does not run in front of /api, because Next
+ * would then buffer and drain every request body before a route could refuse it.
+ */
+export function misdirectedResponseFor(request: Request): Response | null {
+  const { APP_URL, QUIRE_ALLOWED_HOSTS, QUIRE_TRUST_PROXY } = env();
+  // A Web Request built in-process has no Host header; Next always sets one from the connection.
+  const host = requestHost(request.headers, QUIRE_TRUST_PROXY.kind !== "none") ?? new URL(request.url).host;
+  if (isHostAllowed(host, allowedHosts(APP_URL, QUIRE_ALLOWED_HOSTS))) return null;
+  return misdirectedResponse(new URL(request.url).pathname, host);
+}
+
+/** Checks the Host, then converts any failure of a route into its JSON error response, once, at the edge. */
 export function withErrorResponse<Context>(handler: Handler<Context>): Handler<Context> {
   return async (request, context) => {
+    const misdirected = misdirectedResponseFor(request);
+    if (misdirected) return misdirected;
     try {
       return await handler(request, context);
     } catch (error) {

@@ -132,9 +132,16 @@ export async function redeemCallback(config: ChutesOAuth, callback: URLSearchPar
     }
     throw new OAuthFlowError("state_mismatch", error);
   }
+  const { authorizationServer: as, client, clientAuth } = config;
+  let response: Response;
   try {
-    const { authorizationServer: as, client, clientAuth } = config;
-    const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, config.redirectUri, expected.verifier, config.requestOptions());
+    response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, config.redirectUri, expected.verifier, config.requestOptions());
+  } catch (error) {
+    // Refused before anything was sent (no code, or `code` given twice): the callback is malformed, the IDP is fine.
+    if (error instanceof oauth.OperationProcessingError) throw new OAuthFlowError("authorization_failed", error);
+    throw new OAuthFlowError("idp_unavailable", error);
+  }
+  try {
     return toTokenSet(await oauth.processAuthorizationCodeResponse(as, client, response));
   } catch (error) {
     if (error instanceof OAuthFlowError) throw error;

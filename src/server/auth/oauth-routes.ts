@@ -19,7 +19,7 @@ import {
   redirectWithCookies,
   safeReturnTo,
 } from "@/src/server/auth/oauth-flow";
-import { assertSameOrigin } from "@/src/server/http";
+import { assertSameOrigin, misdirectedResponseFor } from "@/src/server/http";
 import { log } from "@/src/server/log";
 import { clientIdentity } from "@/src/server/security/client-ip";
 import { enforceRateLimit } from "@/src/server/security/rate-limit";
@@ -31,6 +31,8 @@ import { appendSetCookies } from "@/src/server/set-cookie";
  * Without a configured client it lands on the friendly page instead.
  */
 export async function startSignIn(request: Request): Promise<Response> {
+  const misdirected = misdirectedResponseFor(request);
+  if (misdirected) return misdirected;
   const returnTo = safeReturnTo(new URL(request.url).searchParams.get("returnTo"));
   try {
     await enforceRateLimit("login", clientIdentity(request));
@@ -54,6 +56,8 @@ export async function startSignIn(request: Request): Promise<Response> {
  * Every failure, `error=access_denied` included, goes to the friendly page.
  */
 export async function completeSignIn(request: Request): Promise<Response> {
+  const misdirected = misdirectedResponseFor(request);
+  if (misdirected) return misdirected;
   const flow = await readOAuthFlow(request);
   const returnTo = safeReturnTo(flow?.returnTo);
   try {

@@ -9,6 +9,8 @@ const root = path.resolve(import.meta.dirname, "../../..");
 export interface AppServer {
   url: string;
   dataDir: string;
+  /** The server process, e.g. to read its memory from /proc. */
+  pid: number;
   /** Everything the server printed on stdout and stderr so far. */
   logs: () => string;
   stop: () => Promise<void>;
@@ -66,6 +68,7 @@ export async function startAppServer(env: Record<string, string>): Promise<AppSe
   return {
     url,
     dataDir,
+    pid: child.pid ?? 0,
     logs,
     stop: () =>
       new Promise<void>((resolve) => {

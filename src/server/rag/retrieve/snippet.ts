@@ -1,4 +1,6 @@
 import "server-only";
+import { isRegexSpace } from "@/src/shared/regex-space";
+
 const SNIPPET_CHARS = 280;
 
 /*
@@ -20,25 +22,6 @@ const SNIPPET_CHARS = 280;
  * The scanners are exported so that test can compare each with its regexes alone.
  */
 
-/**
- * Whether a UTF-16 code unit is matched by `\s` in a JavaScript regex (WhiteSpace and
- * LineTerminator of ECMA-262, Zs included). The test compares it with /\s/ on all 65,536 units.
- */
-function isRegexSpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}
 
 /** Where a multiline `^` may match after, and a multiline `$` before. */
 function isLineTerminator(code: number): boolean {
