@@ -129,7 +129,8 @@ describe("GET /api/auth/chutes/callback", () => {
   it("refuses a code redeemed for another redirect_uri", async () => {
     const jar = new CookieJar();
     const path = await authorize(oauth.routes, jar);
-    await withEnv({ APP_URL: "http://localhost:4999" }, async () => {
+    // The request still reaches this host; only the redirect_uri Quire derives from APP_URL differs.
+    await withEnv({ APP_URL: "http://localhost:4999", QUIRE_ALLOWED_HOSTS: "localhost:3999" }, async () => {
       const response = await call(oauth.routes.callback, path, { jar });
       expect(new URL(response.headers.get("location") ?? "").searchParams.get("reason")).toBe("code_rejected");
     });

@@ -115,6 +115,8 @@ function webHeaders(request: IncomingMessage): Headers {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
+  // As the reverse proxy in front of Quire would: the client asked for the app's own host.
+  headers.set("host", new URL(APP_ORIGIN).host);
   return headers;
 }
 
