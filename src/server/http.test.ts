@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { withEnv } from "@/test/support/env";
+import { envForThisFile } from "@/test/support/env";
 import { AppError } from "@/src/server/errors";
 import { assertSameOrigin, misdirectedResponseFor, readJsonBody } from "@/src/server/http";
 
-withEnv({
+envForThisFile({
   APP_URL: "https://docs.example",
   QUIRE_ALLOWED_HOSTS: "chat.docs.example",
   SESSION_SECRET: "unit-test-secret-that-is-long-enough-for-quire",

@@ -1,12 +1,23 @@
 import "server-only";
 import type { z } from "zod";
 import { AppError, toAppError } from "@/src/server/errors";
-import { env } from "@/src/server/env";
+import { env, type Env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { readBodyText, requireJsonContentType } from "@/src/server/read-body";
-import { allowedHosts, isHostAllowed, misdirectedResponse, requestHost } from "@/src/server/security/host-check";
+import { allowedHosts, isHostAllowed, misdirectedResponse, requestHost, type HostAllowList } from "@/src/server/security/host-check";
 
 type Handler<Context> = (request: Request, context: Context) => Promise<Response>;
+
+/** The allow-list of the current env, built once per env (env() is parsed once and cached). */
+const allowLists = new WeakMap<Env, HostAllowList>();
+function allowList(settings: Env): HostAllowList {
+  let list = allowLists.get(settings);
+  if (!list) {
+    list = allowedHosts(settings.APP_URL, settings.QUIRE_ALLOWED_HOSTS);
+    allowLists.set(settings, list);
+  }
+  return list;
+}
 
 /**
  * The Host check of API routes (421 for a host Quire is not configured for: DNS
@@ -14,10 +25,10 @@ type Handler<Context> = (request: Request, context: Context) => Promise<Response
  * would then buffer and drain every request body before a route could refuse it.
  */
 export function misdirectedResponseFor(request: Request): Response | null {
-  const { APP_URL, QUIRE_ALLOWED_HOSTS, QUIRE_TRUST_PROXY } = env();
+  const settings = env();
   // A Web Request built in-process has no Host header; Next always sets one from the connection.
-  const host = requestHost(request.headers, QUIRE_TRUST_PROXY.kind !== "none") ?? new URL(request.url).host;
-  if (isHostAllowed(host, allowedHosts(APP_URL, QUIRE_ALLOWED_HOSTS))) return null;
+  const host = requestHost(request.headers, settings.QUIRE_TRUST_PROXY.kind !== "none") ?? new URL(request.url).host;
+  if (isHostAllowed(host, allowList(settings))) return null;
   return misdirectedResponse(new URL(request.url).pathname, host);
 }
 
@@ -67,14 +78,14 @@ export async function readJsonBody<Schema extends z.ZodType>(request: Request, s
 
 /** True for an origin this app's own pages run on: APP_URL's scheme on an allowed host (proxy.ts's list). */
 function isOwnOrigin(origin: string): boolean {
-  const { APP_URL, QUIRE_ALLOWED_HOSTS } = env();
+  const settings = env();
   let url: URL;
   try {
     url = new URL(origin);
   } catch {
     return false;
   }
-  return url.protocol === new URL(APP_URL).protocol && isHostAllowed(url.host, allowedHosts(APP_URL, QUIRE_ALLOWED_HOSTS));
+  return url.protocol === new URL(settings.APP_URL).protocol && isHostAllowed(url.host, allowList(settings));
 }
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "vitest";
 import { resetEnvForTests } from "@/src/server/env";
 
 /** Sets environment variables for the test file and restores the previous values after it. */
-export function withEnv(values: Record<string, string>): void {
+export function envForThisFile(values: Record<string, string>): void {
   const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
   beforeAll(() => {
     Object.assign(process.env, values);

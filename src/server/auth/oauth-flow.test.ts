@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { withEnv } from "@/test/support/env";
+import { envForThisFile } from "@/test/support/env";
 import { failurePageUrl, safeReturnTo } from "@/src/server/auth/oauth-flow";
 
-withEnv({ APP_URL: "https://quire.example", SESSION_SECRET: "unit-test-secret-that-is-long-enough-for-quire" });
+envForThisFile({ APP_URL: "https://quire.example", SESSION_SECRET: "unit-test-secret-that-is-long-enough-for-quire" });
 
 describe("safeReturnTo keeps only same-origin relative paths", () => {
   it.each([
