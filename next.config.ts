@@ -11,9 +11,9 @@ const nextConfig: NextConfig = {
   headers: async () => [{ source: "/:path*", headers: [...STATIC_SECURITY_HEADERS] }],
   reactStrictMode: true,
   experimental: {
-    // proxy.ts makes Next buffer each request body so that both the proxy and the route
-    // could read it (10 MB by default). Quire's largest body is a 2 MB chat request, and
-    // the routes count bytes themselves (read-body.ts), so Next keeps no more than that.
+    // Where proxy.ts runs, Next buffers each request body so that the proxy and the page
+    // could both read it (10 MB by default). It no longer runs for /api (see its matcher),
+    // and pages take no bodies, so this only bounds what a stray POST to a page may cost.
     proxyClientMaxBodySize: "2100kb",
   },
 };
