@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { freePort } from "@/test/support/net";
 
 /**
@@ -57,7 +58,6 @@ export function extensionControlFileExists(installation: PostgresInstallation, n
   return existsSync(path.join(share, "extension", `${name}.control`));
 }
 
-
 export interface PostgresServer {
   readonly version: string;
   readonly binaries: string;
@@ -100,4 +100,17 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates database `name` on the server (a test's own, so that tests sharing a server do not see each other's tables). */
+export async function createDatabase(server: PostgresServer, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Not a plain database name: ${name}`);
+  const admin = new pg.Client({ connectionString: server.url() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return server.url(name);
 }
