@@ -6,7 +6,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
 import type { Chunk } from "@/src/server/rag/types";
 import { fakeEmbedding } from "@/test/fakes/embedding";
-import { createDatabase, extensionControlFileExists, postgresql, startPostgresServer } from "@/test/support/postgres-server";
+import { createDatabase, pgvectorSkipReason, postgresql, startPostgresServer } from "@/test/support/postgres-server";
 
 /**
  * The store contract, run against every implementation: PGlite in process; the
@@ -30,14 +30,6 @@ interface HarnessSpec {
   /** Why this harness cannot run here, or null. */
   skipReason: string | null;
   start: () => Promise<Harness>;
-}
-
-/** Why the real-server harness cannot run: no PostgreSQL to start, or no pgvector in its share directory. */
-function realServerSkipReason(): string | null {
-  if (postgresql.installation === null) return postgresql.skipReason;
-  return extensionControlFileExists(postgresql.installation, "vector")
-    ? null
-    : `pgvector is not installed for PostgreSQL ${postgresql.installation.version} (scripts/install-pgvector.sh builds it)`;
 }
 
 const harnesses: HarnessSpec[] = [
@@ -65,7 +57,7 @@ const harnesses: HarnessSpec[] = [
   },
   {
     name: `postgres (real PostgreSQL${postgresql.installation ? ` ${postgresql.installation.version}` : ""} with pgvector)`,
-    skipReason: realServerSkipReason(),
+    skipReason: pgvectorSkipReason(),
     start: async () => {
       const server = await startPostgresServer();
       try {

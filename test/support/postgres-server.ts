@@ -60,6 +60,14 @@ export function extensionControlFileExists(installation: PostgresInstallation, n
   return existsSync(path.join(shareDirectory(installation), "extension", `${name}.control`));
 }
 
+/** Why a test that needs a real PostgreSQL with pgvector cannot run here, or null when it can. */
+export function pgvectorSkipReason(): string | null {
+  if (postgresql.installation === null) return postgresql.skipReason;
+  return extensionControlFileExists(postgresql.installation, "vector")
+    ? null
+    : `pgvector is not installed for PostgreSQL ${postgresql.installation.version} (scripts/install-pgvector.sh builds it)`;
+}
+
 export interface CopiedInstallation extends PostgresInstallation {
   /** Deletes the copy. */
   remove(): void;
