@@ -44,7 +44,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
   const databaseUrl = options.databaseUrl ?? (options.dataDir === undefined && !options.inMemory ? env().DATABASE_URL : undefined);
   if (databaseUrl !== undefined) {
     const client = await openPostgresClient(databaseUrl);
-    await prepareSchema(client, readOnly);
+    await prepareSchema(client, readOnly, redactDatabaseUrl(databaseUrl));
     return createKnowledgeStore(client, {
       location: redactDatabaseUrl(databaseUrl),
       readOnly,
@@ -69,7 +69,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
   }
 }
 
-async function prepareSchema(client: SqlClient, readOnly: boolean): Promise<void> {
+async function prepareSchema(client: SqlClient, readOnly: boolean, where = "the embedded store"): Promise<void> {
   try {
     if (!readOnly) await migrate(client);
     else if (!(await isMigrated(client))) {
@@ -77,6 +77,16 @@ async function prepareSchema(client: SqlClient, readOnly: boolean): Promise<void
     }
   } catch (error) {
     await client.close();
+    // 42501 insufficient_privilege: PostgreSQL 15+ no longer lets every user create tables in `public`.
+    if ((error as { code?: string }).code === "42501") {
+      throw new StoreError(
+        "schema_permission",
+        `This PostgreSQL user may not create Quire's tables at ${where} (${(error as Error).message}). ` +
+          "Make the user the database's owner, or run once as a superuser in that database: " +
+          "`GRANT CREATE ON SCHEMA public TO <user>; CREATE EXTENSION IF NOT EXISTS pg_trgm;`.",
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

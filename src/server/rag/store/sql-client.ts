@@ -18,7 +18,7 @@ export interface SqlClient extends SqlExecutor {
 }
 
 /** Why the store could not be opened; the message is meant for the operator. */
-export type StoreErrorReason = "pgvector_missing" | "pg_trgm_missing" | "pgvector_permission" | "unreachable" | "schema_missing" | "read_only";
+export type StoreErrorReason = "pgvector_missing" | "pg_trgm_missing" | "pgvector_permission" | "schema_permission" | "unreachable" | "schema_missing" | "read_only";
 
 export class StoreError extends Error {
   constructor(
