@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { corpusDir, numberFlag, percentile, repoRoot, round, summarize, writeResults } from "@/bench/lib/report";
 import { sampleRss, treeCpuMilliseconds } from "@/bench/lib/server-process";
+import { readStream, type StreamTiming } from "@/bench/lib/stream-timing";
 import { newestSourceChange } from "@/bench/lib/build-freshness";
 import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
 import { FakeKeyRegistry } from "@/test/fakes/keys";
@@ -29,35 +30,6 @@ const quick = process.argv.includes("--quick");
 const cpuProfile = process.argv.includes("--cpu-prof");
 const levels = quick ? [1, 10] : [1, 50, 100, 200];
 const answerTokens = numberFlag("tokens", quick ? 20 : 100);
-
-interface StreamTiming {
-  ok: boolean;
-  firstToken: number;
-  total: number;
-  detail?: string;
-}
-
-/** Reads a response to its end, noting when `firstToken` first matches and whether `complete` was seen. */
-async function readStream(response: Response, started: number, firstToken: RegExp, complete: string): Promise<StreamTiming> {
-  if (!response.ok || response.body === null) {
-    return { ok: false, firstToken: Number.NaN, total: performance.now() - started, detail: `${response.status} ${(await response.text()).slice(0, 200)}` };
-  }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let first = Number.NaN;
-  let tail = "";
-  let completed = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const text = tail + decoder.decode(value, { stream: true });
-    if (Number.isNaN(first) && firstToken.test(text)) first = performance.now() - started;
-    if (text.includes(complete)) completed = true;
-    if (text.includes('"type":"error"')) return { ok: false, firstToken: first, total: performance.now() - started, detail: text.slice(0, 300) };
-    tail = text.slice(-64);
-  }
-  return { ok: completed && !Number.isNaN(first), firstToken: first, total: performance.now() - started, detail: completed ? undefined : "no end of stream" };
-}
 
 interface Fakes {
   url: string;
