@@ -9,6 +9,7 @@ import { lexicalQuestions, writeLexicalFixtures } from "@/test/integration/suppo
 import { freePort } from "@/test/support/net";
 import {
   copyInstallationWithout,
+  createDatabase,
   extensionControlFileExists,
   postgresql,
   startPostgresServer,
@@ -143,9 +144,7 @@ describe.skipIf(skipReason !== null)(
 
       beforeAll(async () => {
         // A database of its own, so the pgvector test above sees a pristine server.
-        const admin = await connectPostgres(databaseUrl());
-        await admin.exec("CREATE DATABASE quire_lexical").finally(() => admin.close());
-        client = await connectPostgres(databaseUrl("quire_lexical"));
+        client = await connectPostgres(await createDatabase(server, "quire_lexical"));
         await migrate(client);
         postgres = createKnowledgeStore(client, { location: databaseUrl("quire_lexical"), readOnly: false, exclusive: (work) => work() });
         // PGlite built the way openStore({ inMemory: true }) builds it, keeping its client for raw SQL.
