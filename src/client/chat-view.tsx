@@ -10,24 +10,29 @@ import { ErrorCard } from "@/src/client/error-card";
 import { MessageView } from "@/src/client/message-view";
 import { NoticeBanner } from "@/src/client/notice-banner";
 import { useInterruptedAnswers } from "@/src/client/use-interrupted";
+import type { AppConfig } from "@/src/shared/app-config";
 import type { AuthStatus } from "@/src/shared/auth";
 import type { Notice } from "@/src/shared/chat";
 import type { ErrorPayload } from "@/src/shared/errors";
 import { DEFAULT_PROVIDER, type ProviderId } from "@/src/shared/providers";
 
 interface ChatViewProps {
+  config: AppConfig;
   status: AuthStatus;
   initial: StoredConversation;
   onOpenSettings: () => void;
 }
 
 /** The chat: header with provider, method and model; the conversation; the composer with Send and Stop. */
-export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
+export function ChatView({ config, status, initial, onOpenSettings }: ChatViewProps) {
   const [provider, setProvider] = useState<ProviderId>(() => status.activeProvider ?? DEFAULT_PROVIDER);
   const [model, setModel] = useState<string | null>(null);
   const [draft, setDraft] = useState(initial.draft);
   const [storedError, setStoredError] = useState<ErrorPayload | null>(initial.error);
   const modelPicker = useRef<HTMLSelectElement>(null);
+  const composerInput = useRef<HTMLTextAreaElement>(null);
+  // The chat opens ready to type: after the first key is saved, and on every later visit.
+  useEffect(() => composerInput.current?.focus(), []);
 
   const transport = useMemo(() => new DefaultChatTransport<QuireMessage>({ api: "/api/chat" }), []);
   /** Provider and model travel with each request, so switching takes effect at the next question. */
@@ -113,7 +118,15 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
           />
         )}
       </main>
-      <Composer draft={draft} onDraftChange={setDraft} onSend={send} onStop={stop} busy={busy} />
+      <Composer
+        draft={draft}
+        onDraftChange={setDraft}
+        onSend={send}
+        onStop={stop}
+        busy={busy}
+        maxChars={config.maxMessageChars}
+        inputRef={composerInput}
+      />
     </div>
   );
 }
