@@ -1,9 +1,10 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import "@/src/client/workspace.css";
-import { ChatView } from "@/src/client/chat-view";
-import { emptyConversation, loadConversation, type StoredConversation } from "@/src/client/conversation-store";
+import { ChatWorkspace } from "@/src/client/chat-workspace";
+import { DeleteLocalData } from "@/src/client/delete-local-data";
+import { useHistory } from "@/src/client/history/use-history";
 import { ProviderCards } from "@/src/client/provider-cards";
 import { connectedProviders, useAuthStatus } from "@/src/client/use-auth-status";
 import type { AppConfig } from "@/src/shared/app-config";
@@ -20,13 +21,8 @@ export function QuireApp({ config, initialView = "chat" }: QuireAppProps) {
   // Until the user picks a view, it follows the status: chat when connected, setup otherwise.
   // So saving the first working key on the setup screen opens the chat; Settings stays in the header.
   const [chosenView, setView] = useState<"chat" | "settings" | null>(initialView === "settings" ? "settings" : null);
-  const [conversation, setConversation] = useState<StoredConversation | null>(null);
-
-  useEffect(() => {
-    // localStorage exists only in the browser, so the saved conversation is read after mount.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    setConversation(typeof window === "undefined" ? emptyConversation : loadConversation());
-  }, []);
+  const history = useHistory();
+  const { conversations } = history;
 
   if (error) {
     return (
@@ -40,7 +36,7 @@ export function QuireApp({ config, initialView = "chat" }: QuireAppProps) {
       </main>
     );
   }
-  if (!status || !conversation) return <main className="page muted">Loading…</main>;
+  if (!status || !conversations) return <main className="page muted">Loading…</main>;
 
   const connected = connectedProviders(status).length > 0;
   const view = chosenView ?? (connected ? "chat" : "settings");
@@ -61,8 +57,9 @@ export function QuireApp({ config, initialView = "chat" }: QuireAppProps) {
           key is stored only in an encrypted, httpOnly cookie in this browser.
         </p>
         <ProviderCards status={status} onChange={refresh} />
+        <DeleteLocalData beforeDelete={history.close} />
       </main>
     );
   }
-  return <ChatView config={config} status={status} initial={conversation} onOpenSettings={() => setView("settings")} />;
+  return <ChatWorkspace config={config} status={status} history={{ ...history, conversations }} onOpenSettings={() => setView("settings")} />;
 }
