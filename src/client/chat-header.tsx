@@ -2,6 +2,7 @@
 
 import { useEffect, useState, type RefObject } from "react";
 import { fetchModels } from "@/src/client/api";
+import { BrandMark } from "@/src/client/branding";
 import { MethodBadge } from "@/src/client/provider-cards";
 import { connectedProviders } from "@/src/client/use-auth-status";
 import type { AuthStatus } from "@/src/shared/auth";
@@ -42,7 +43,7 @@ export function ChatHeader(props: ChatHeaderProps) {
 
   return (
     <header className="chat-header">
-      <h1 className="logo">Quire</h1>
+      <BrandMark />
       <div className="header-controls">
         <label>
           <span className="visually-hidden">Provider</span>

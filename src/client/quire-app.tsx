@@ -1,9 +1,11 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { BrandMark } from "@/src/client/branding";
 import { ChatView } from "@/src/client/chat-view";
 import { emptyConversation, loadConversation, type StoredConversation } from "@/src/client/conversation-store";
 import { ProviderCards } from "@/src/client/provider-cards";
+import { ThemePicker } from "@/src/client/theme-picker";
 import { connectedProviders, useAuthStatus } from "@/src/client/use-auth-status";
 
 /** First run shows the provider setup; once a provider is connected, the chat. */
@@ -42,7 +44,7 @@ export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "set
     return (
       <main className="page setup">
         <header className="setup-header">
-          <h1 className="logo">Quire</h1>
+          <BrandMark />
           {connected ? (
             <button type="button" onClick={() => setView("chat")}>
               {firstStatusConnected ? "Back to chat" : "Start chatting"}
@@ -55,6 +57,7 @@ export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "set
           key is stored only in an encrypted, httpOnly cookie in this browser.
         </p>
         <ProviderCards status={status} onChange={refresh} />
+        <ThemePicker />
       </main>
     );
   }
