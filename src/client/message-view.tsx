@@ -1,5 +1,6 @@
 "use client";
 
+import { AnswerActions, ReasoningSection } from "@/src/client/answer-extras";
 import { AnswerText, SourceList } from "@/src/client/answer-text";
 import type { QuireMessage } from "@/src/client/conversation-store";
 import { sourceFromPart, type ChatSource } from "@/src/shared/sources";
@@ -24,16 +25,12 @@ export function MessageView({ message, interrupted, streaming }: MessageViewProp
   const reasoning = message.parts.map((part) => (part.type === "reasoning" ? part.text : "")).join("");
   return (
     <article className="message assistant" aria-label="Answer" data-testid="answer">
-      {reasoning && (
-        <details className="reasoning">
-          <summary>Reasoning</summary>
-          <p>{reasoning}</p>
-        </details>
-      )}
+      <ReasoningSection text={reasoning} thinking={streaming && text === ""} />
       <AnswerText text={text} sources={sources} />
       {streaming && <span className="cursor" aria-hidden="true" />}
       {interrupted && <p className="interrupted">Interrupted: this answer is incomplete.</p>}
       {!streaming && <SourceList text={text} sources={sources} />}
+      {!streaming && <AnswerActions text={text} sources={sources} />}
       {message.metadata?.fallbackFrom && (
         <p className="notice muted">
           {message.metadata.fallbackFrom} was unavailable, so {message.metadata.model} answered instead.
