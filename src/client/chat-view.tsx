@@ -9,6 +9,7 @@ import { errorFromChat, saveConversation, type QuireMessage, type StoredConversa
 import { ErrorCard } from "@/src/client/error-card";
 import { MessageView } from "@/src/client/message-view";
 import { NoticeBanner } from "@/src/client/notice-banner";
+import { StarterQuestions } from "@/src/client/starter-questions";
 import { useInterruptedAnswers } from "@/src/client/use-interrupted";
 import type { AuthStatus } from "@/src/shared/auth";
 import type { Notice } from "@/src/shared/chat";
@@ -19,10 +20,11 @@ interface ChatViewProps {
   status: AuthStatus;
   initial: StoredConversation;
   onOpenSettings: () => void;
+  starterQuestions?: readonly string[];
 }
 
 /** The chat: header with provider, method and model; the conversation; the composer with Send and Stop. */
-export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
+export function ChatView({ status, initial, onOpenSettings, starterQuestions = [] }: ChatViewProps) {
   const [provider, setProvider] = useState<ProviderId>(() => status.activeProvider ?? DEFAULT_PROVIDER);
   const [model, setModel] = useState<string | null>(null);
   const [draft, setDraft] = useState(initial.draft);
@@ -52,8 +54,8 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
     saveConversation({ messages: chat.messages as StoredConversation["messages"], error, interrupted, draft });
   }, [chat.messages, chat.status, error, interrupted, draft]);
 
-  function send() {
-    const text = draft.trim();
+  function send(question: string = draft) {
+    const text = question.trim();
     if (text === "" || busy) return;
     setStoredError(null);
     chat.clearError();
@@ -95,6 +97,7 @@ export function ChatView({ status, initial, onOpenSettings }: ChatViewProps) {
         {chat.messages.length === 0 && (
           <p className="empty muted">Ask anything about the documentation. Answers cite their sources.</p>
         )}
+        {chat.messages.length === 0 && <StarterQuestions questions={starterQuestions} onAsk={send} disabled={busy} />}
         {chat.messages.map((message) => (
           <MessageView
             key={message.id}

@@ -5,11 +5,12 @@ import { BrandMark } from "@/src/client/branding";
 import { ChatView } from "@/src/client/chat-view";
 import { emptyConversation, loadConversation, type StoredConversation } from "@/src/client/conversation-store";
 import { ProviderCards } from "@/src/client/provider-cards";
-import { ThemePicker } from "@/src/client/theme-picker";
+import { SettingsSections } from "@/src/client/settings-sections";
 import { connectedProviders, useAuthStatus } from "@/src/client/use-auth-status";
+import { DEFAULT_APP_CONFIG, type AppConfig } from "@/src/shared/app-config";
 
 /** First run shows the provider setup; once a provider is connected, the chat. */
-export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "settings" }) {
+export function QuireApp({ initialView = "chat", config = DEFAULT_APP_CONFIG }: { initialView?: "chat" | "settings"; config?: AppConfig }) {
   const { status, error, refresh } = useAuthStatus();
   // Until the user picks a view, it follows the first status: chat when connected, setup otherwise.
   // Connecting on the setup screen keeps it open, so the user sees "Connected as …" first.
@@ -57,9 +58,9 @@ export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "set
           key is stored only in an encrypted, httpOnly cookie in this browser.
         </p>
         <ProviderCards status={status} onChange={refresh} />
-        <ThemePicker />
+        <SettingsSections status={status} />
       </main>
     );
   }
-  return <ChatView status={status} initial={conversation} onOpenSettings={() => setView("settings")} />;
+  return <ChatView status={status} initial={conversation} onOpenSettings={() => setView("settings")} starterQuestions={config.starterQuestions} />;
 }
