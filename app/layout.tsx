@@ -10,6 +10,7 @@ import { parseTheme, THEME_COOKIE, themeCss } from "@/src/shared/theme";
 import "./globals.css";
 import "./theme.css";
 import "./answer.css";
+import "./header.css";
 
 /** Title and description from QUIRE_TITLE / QUIRE_DESCRIPTION; the favicon is the logo route. */
 export async function generateMetadata(): Promise<Metadata> {
