@@ -1,8 +1,10 @@
 "use client";
 
-import { useEffect, useState, type RefObject } from "react";
+import { useEffect, useMemo, useState, type RefObject } from "react";
 import { fetchModels } from "@/src/client/api";
+import { BrandMark } from "@/src/client/branding";
 import { MethodBadge } from "@/src/client/provider-cards";
+import { rememberModel, useRememberedModel } from "@/src/client/remembered-model";
 import { connectedProviders } from "@/src/client/use-auth-status";
 import type { AuthStatus } from "@/src/shared/auth";
 import type { ProviderId } from "@/src/shared/providers";
@@ -21,7 +23,11 @@ interface ChatHeaderProps {
   busy: boolean;
 }
 
-/** Provider switcher, the active method's badge, and the model picker. */
+/**
+ * Provider switcher, the active method's badge and the model picker, in one row; New chat
+ * and Settings sit beside them on a wide screen and behind a "More" button on a phone.
+ * The model is remembered per provider.
+ */
 export function ChatHeader(props: ChatHeaderProps) {
   const { status, provider, onProviderChange, model, onModelChange, modelPicker } = props;
   const [models, setModels] = useState<ModelList | null>(null);
@@ -37,12 +43,15 @@ export function ChatHeader(props: ChatHeaderProps) {
     };
   }, [provider]);
 
-  const options = models?.provider === provider ? models.models : [];
+  const [menuOpen, setMenuOpen] = useState(false);
+  const options = useMemo(() => (models?.provider === provider ? models.models : []), [models, provider]);
   const selected = model ?? models?.defaultModel ?? "";
+  const available = useMemo(() => options.map((option) => option.id), [options]);
+  useRememberedModel(provider, model, available, onModelChange);
 
   return (
     <header className="chat-header">
-      <h1 className="logo">Quire</h1>
+      <BrandMark />
       <div className="header-controls">
         <label>
           <span className="visually-hidden">Provider</span>
@@ -69,7 +78,10 @@ export function ChatHeader(props: ChatHeaderProps) {
             ref={modelPicker}
             aria-label="Model"
             value={selected}
-            onChange={(event) => onModelChange(event.target.value)}
+            onChange={(event) => {
+              rememberModel(provider, event.target.value);
+              onModelChange(event.target.value);
+            }}
             disabled={props.busy || options.length === 0}
           >
             {options.length === 0 && <option value={selected}>{selected || "Loading models…"}</option>}
@@ -80,12 +92,23 @@ export function ChatHeader(props: ChatHeaderProps) {
             ))}
           </select>
         </label>
-        <button type="button" className="secondary" onClick={props.onNewChat} disabled={props.busy}>
-          New chat
+        <button
+          type="button"
+          className="secondary header-menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="header-actions"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          More
         </button>
-        <button type="button" className="secondary" onClick={props.onOpenSettings}>
-          Settings
-        </button>
+        <div id="header-actions" className={menuOpen ? "header-actions open" : "header-actions"}>
+          <button type="button" className="secondary" onClick={props.onNewChat} disabled={props.busy}>
+            New chat
+          </button>
+          <button type="button" className="secondary" onClick={props.onOpenSettings}>
+            Settings
+          </button>
+        </div>
       </div>
     </header>
   );

@@ -11,6 +11,7 @@ import type { Conversation } from "@/src/client/history/conversation-schema";
 import { QuestionEditor, TurnActions } from "@/src/client/message-actions";
 import { MessageView } from "@/src/client/message-view";
 import { NoticeBanner } from "@/src/client/notice-banner";
+import { StarterQuestions } from "@/src/client/starter-questions";
 import { useInterruptedAnswers } from "@/src/client/use-interrupted";
 import { useStickToBottom } from "@/src/client/use-stick-to-bottom";
 import type { AppConfig } from "@/src/shared/app-config";
@@ -78,8 +79,8 @@ export function ChatView({ config, status, conversation: initial, onChange, onBu
     chat.clearError();
   }
 
-  function send() {
-    const text = draft.trim();
+  function send(question: string = draft) {
+    const text = question.trim();
     if (text === "" || busy) return;
     clearErrors();
     setDraft("");
@@ -113,6 +114,7 @@ export function ChatView({ config, status, conversation: initial, onChange, onBu
         {chat.messages.length === 0 && (
           <p className="empty muted">Ask anything about the documentation. Answers cite their sources.</p>
         )}
+        {chat.messages.length === 0 && <StarterQuestions questions={config.starterQuestions} onAsk={send} disabled={busy} />}
         {chat.messages.map((message) =>
           message.id === editingId ? (
             <QuestionEditor

@@ -1,6 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
+import { AnswerActions, ReasoningSection } from "@/src/client/answer-extras";
 import { AnswerText, SourceList } from "@/src/client/answer-text";
 import type { QuireMessage } from "@/src/client/conversation-store";
 import { sourceFromPart, type ChatSource } from "@/src/shared/sources";
@@ -28,12 +29,7 @@ export function MessageView({ message, interrupted, streaming, actions }: Messag
   const reasoning = message.parts.map((part) => (part.type === "reasoning" ? part.text : "")).join("");
   return (
     <article className="message assistant" aria-label="Answer" data-testid="answer">
-      {reasoning && (
-        <details className="reasoning">
-          <summary>Reasoning</summary>
-          <p>{reasoning}</p>
-        </details>
-      )}
+      <ReasoningSection text={reasoning} thinking={streaming && text === ""} />
       <AnswerText text={text} sources={sources} />
       {streaming && <span className="cursor" aria-hidden="true" />}
       {interrupted && <p className="interrupted">Interrupted: this answer is incomplete.</p>}
@@ -49,7 +45,11 @@ export function MessageView({ message, interrupted, streaming, actions }: Messag
           {message.metadata.retrieval === "fulltext" && " · full-text search"}
         </p>
       )}
-      {actions}
+      {!streaming && (
+        <AnswerActions text={text} sources={sources}>
+          {actions}
+        </AnswerActions>
+      )}
     </article>
   );
 }

@@ -2,10 +2,12 @@
 
 import { useState } from "react";
 import "@/src/client/workspace.css";
+import { BrandMark } from "@/src/client/branding";
 import { ChatWorkspace } from "@/src/client/chat-workspace";
 import { DeleteLocalData } from "@/src/client/delete-local-data";
 import { useHistory } from "@/src/client/history/use-history";
 import { ProviderCards } from "@/src/client/provider-cards";
+import { SettingsSections } from "@/src/client/settings-sections";
 import { connectedProviders, useAuthStatus } from "@/src/client/use-auth-status";
 import type { AppConfig } from "@/src/shared/app-config";
 
@@ -44,7 +46,7 @@ export function QuireApp({ config, initialView = "chat" }: QuireAppProps) {
     return (
       <main className="page setup">
         <header className="setup-header">
-          <h1 className="logo">Quire</h1>
+          <BrandMark />
           {connected ? (
             <button type="button" onClick={() => setView("chat")}>
               Back to chat
@@ -57,6 +59,7 @@ export function QuireApp({ config, initialView = "chat" }: QuireAppProps) {
           key is stored only in an encrypted, httpOnly cookie in this browser.
         </p>
         <ProviderCards status={status} onChange={refresh} />
+        <SettingsSections status={status} />
         <DeleteLocalData beforeDelete={history.close} />
       </main>
     );

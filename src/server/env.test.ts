@@ -114,3 +114,30 @@ describe("rate-limit variables", () => {
     expect(() => parse({ [name]: value })).toThrow(name);
   });
 });
+
+describe("branding variables", () => {
+  const parse = (extra: Record<string, string>) => parseEnv({ QUIRE_DATA_DIR: tempDir(), ...extra });
+
+  it("default to Quire's own, an empty value included", () => {
+    const parsed = parse({ QUIRE_TITLE: "  ", QUIRE_ACCENT_COLOR: "" });
+    expect(parsed.QUIRE_TITLE).toBe("Quire");
+    expect(parsed.QUIRE_DESCRIPTION).toBe("Chat with the documentation, on your own inference.");
+    expect(parsed.QUIRE_ACCENT_COLOR).toBeUndefined();
+    expect(parsed.QUIRE_LOGO_FILE).toBeUndefined();
+    expect(parsed.QUIRE_FOLLOW_UPS).toBe(false);
+  });
+
+  it("take the operator's title, description, accent and logo", () => {
+    const parsed = parse({ QUIRE_TITLE: " Acme Docs ", QUIRE_DESCRIPTION: "Ask Acme.", QUIRE_ACCENT_COLOR: "#E8590C", QUIRE_LOGO_FILE: "/srv/acme.svg" });
+    expect([parsed.QUIRE_TITLE, parsed.QUIRE_DESCRIPTION, parsed.QUIRE_ACCENT_COLOR, parsed.QUIRE_LOGO_FILE]).toEqual(["Acme Docs", "Ask Acme.", "#E8590C", "/srv/acme.svg"]);
+  });
+
+  it.each([
+    ["QUIRE_ACCENT_COLOR", "orange"],
+    ["QUIRE_ACCENT_COLOR", "#fff"],
+    ["QUIRE_TITLE", "t".repeat(81)],
+    ["QUIRE_LOGO_FILE", "/srv/logo.gif"],
+  ])("reject %s=%j with a message that names it", (name, value) => {
+    expect(() => parse({ [name]: value })).toThrow(name);
+  });
+});

@@ -5,6 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import { capSpec, rateSpec, trustProxySchema } from "@/src/server/security/rate-limit-spec";
 import { allowedHostsSchema } from "@/src/server/security/host-check";
+import { DEFAULT_APP_CONFIG } from "@/src/shared/app-config";
 import { CHAT_LIMITS } from "@/src/shared/chat";
 
 /**
@@ -19,6 +20,9 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
 const milliseconds = (fallback: number) => z.coerce.number().int().min(100).max(600_000).default(fallback);
+/** A text variable whose empty value means "not set", so that it takes the default. */
+const textWithDefault = (fallback: string, max: number) =>
+  optionalString.pipe(z.string().max(max, `must be at most ${max} characters`).default(fallback));
 const booleanFlag = z
   .enum(["0", "1", "true", "false", "yes", "no", ""])
   .optional()
@@ -92,6 +96,20 @@ export const envSchema = z.object({
   QUIRE_RATE_LIMIT_KEY_CHECKS_GLOBAL: rateSpec("100/10m"),
   QUIRE_RATE_LIMIT_LOGIN: rateSpec("20/1m"),
   QUIRE_MAX_CONCURRENT_STREAMS: capSpec(6, 10_000),
+
+  /** Branding: the product name (header, tab title, metadata), its one-line description and the accent colour. */
+  QUIRE_TITLE: textWithDefault(DEFAULT_APP_CONFIG.title, 80),
+  QUIRE_DESCRIPTION: textWithDefault(DEFAULT_APP_CONFIG.description, 300),
+  QUIRE_ACCENT_COLOR: optionalString.pipe(z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour").optional()),
+  /** The logo and favicon, served at /logo: an .svg, .png, .webp or .ico file; Quire's own otherwise. */
+  QUIRE_LOGO_FILE: optionalString.pipe(
+    z.string().regex(/\.(svg|png|webp|ico)$/i, "must name an .svg, .png, .webp or .ico file").optional(),
+  ),
+  /** Starter questions on an empty chat, separated by `|`; or a file with one per line. Else drawn from the docs' titles. */
+  QUIRE_STARTER_QUESTIONS: optionalString,
+  QUIRE_STARTER_QUESTIONS_FILE: optionalString,
+  /** Offer follow-up questions after an answer. */
+  QUIRE_FOLLOW_UPS: booleanFlag,
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;

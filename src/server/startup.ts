@@ -2,6 +2,7 @@ import "server-only";
 import { env, EnvError } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { installShutdownHandlers } from "@/src/server/shutdown";
+import { configuredStarterQuestions } from "@/src/server/starter-questions";
 
 /**
  * Server start-up: a bad configuration stops start-up with a message that names
@@ -11,6 +12,8 @@ import { installShutdownHandlers } from "@/src/server/shutdown";
 export async function startServer(): Promise<void> {
   try {
     const parsed = env();
+    // A starter-question file with a bad line stops start-up like a bad variable.
+    await configuredStarterQuestions();
     log().info(
       { appUrl: parsed.APP_URL, dataDir: parsed.dataDir, oauth: parsed.oauthEnabled, store: parsed.DATABASE_URL ? "postgres" : "pglite" },
       "quire starting",

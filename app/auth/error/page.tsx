@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { oauthFailureReasonSchema, oauthFailureText } from "@/src/server/auth/oauth-failure";
 import { safeReturnTo } from "@/src/server/auth/oauth-flow";
 
-export const metadata: Metadata = { title: "Sign in with Chutes · Quire", robots: { index: false } };
+export const metadata: Metadata = { title: "Sign in with Chutes", robots: { index: false } };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 

@@ -5,7 +5,7 @@ import { findSourceChunk } from "@/src/server/rag/source-viewer";
 import { safeMarkdownOptions } from "@/src/shared/safe-markdown";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Source · Quire" };
+export const metadata: Metadata = { title: "Source" };
 
 interface SourcePageProps {
   params: Promise<{ id: string }>;

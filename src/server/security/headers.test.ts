@@ -4,6 +4,7 @@ import {
   STATIC_SECURITY_HEADERS,
   contentSecurityPolicy,
   createNonce,
+  nonceFromCsp,
   strictTransportSecurity,
 } from "@/src/server/security/headers";
 
@@ -93,5 +94,14 @@ describe("strictTransportSecurity", () => {
   it("is sent only for an https APP_URL", () => {
     expect(strictTransportSecurity("https://quire.example.com")).toBe("max-age=63072000; includeSubDomains");
     expect(strictTransportSecurity("http://127.0.0.1:3000")).toBeNull();
+  });
+});
+
+describe("nonceFromCsp", () => {
+  it("finds the nonce proxy.ts wrote, and nothing in a policy without one", () => {
+    const nonce = createNonce();
+    expect(nonceFromCsp(contentSecurityPolicy({ nonce, dev: false }))).toBe(nonce);
+    expect(nonceFromCsp("default-src 'self'")).toBeUndefined();
+    expect(nonceFromCsp(null)).toBeUndefined();
   });
 });

@@ -97,3 +97,12 @@ export function contentSecurityPolicy({ nonce, dev }: CspOptions): string {
 export function strictTransportSecurity(appUrl: string): string | null {
   return new URL(appUrl).protocol === "https:" ? "max-age=63072000; includeSubDomains" : null;
 }
+
+/**
+ * The nonce of a CSP this module wrote (proxy.ts puts it on the request), for the few
+ * inline elements Quire renders itself (the theme's <style>); the same pattern Next.js
+ * reads it with. Undefined when there is none (a request that skipped the proxy).
+ */
+export function nonceFromCsp(csp: string | null): string | undefined {
+  return csp?.match(/'nonce-([A-Za-z0-9+/_-]+={0,2})'/)?.[1];
+}

@@ -21,7 +21,7 @@ function storeDouble(options: { text: ScoredChunk[]; vector: ScoredChunk[]; spac
     // Every question term counts as present once in the corpus (df 1), as the store would report it.
     searchText: async (question) => ({ hits: options.text.map((hit) => ({ ...hit, matchedTerms: [] })), chunks: options.text.length, terms: analyzeQuery(question).map((term) => ({ ...term, df: 1, idf: 1 })) }),
     searchVector: async () => { calls.vector++; return options.vector; },
-    listDocuments: unused, replaceDocument: unused, removeDocuments: unused, upgradeLexicalIndex: unused, refreshLexicon: unused, countPendingEmbeddings: unused,
+    listDocuments: unused, documentTitles: unused, replaceDocument: unused, removeDocuments: unused, upgradeLexicalIndex: unused, refreshLexicon: unused, countPendingEmbeddings: unused,
     pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused, getChunk: unused,
     recordIngest: unused, exclusive: (work) => work(),
   };

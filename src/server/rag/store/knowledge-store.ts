@@ -1,5 +1,5 @@
 import "server-only";
-import { parseRows, storedDocumentRowSchema, type LastIngest, type StoredDocument } from "@/src/server/rag/store/rows";
+import { documentTitleRowSchema, parseRows, storedDocumentRowSchema, type LastIngest, type StoredDocument } from "@/src/server/rag/store/rows";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import {
   lexicalIndexCurrent,
@@ -54,6 +54,8 @@ export interface KnowledgeStore {
   /** The query plan of a vector search, to check that the HNSW index is used (benchmarks, diagnostics). */
   explainVectorSearch(embedding: number[], k: number): Promise<string>;
   listDocuments(): Promise<StoredDocument[]>;
+  /** The titles of the `limit` largest documents (most chunks), for starter questions: one small scan of `documents`. */
+  documentTitles(limit: number): Promise<string[]>;
   /** Replaces every chunk of one document in one transaction; the checksum is written last. */
   replaceDocument(document: DocumentRecord, chunks: Chunk[]): Promise<void>;
   removeDocuments(paths: string[]): Promise<number>;
@@ -101,6 +103,11 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
     explainVectorSearch: (embedding, k) => explainVectorSearch(client, embedding, k),
     listDocuments: async () =>
       parseRows(storedDocumentRowSchema, await client.query("SELECT path, checksum FROM documents ORDER BY path")),
+    documentTitles: async (limit) =>
+      parseRows(
+        documentTitleRowSchema,
+        await client.query("SELECT title FROM documents ORDER BY chunk_count DESC, path LIMIT $1", [limit]),
+      ).map((row) => row.title),
     replaceDocument: async (document, chunks) => {
       writable();
       await replaceDocument(client, document, chunks);

@@ -30,6 +30,7 @@ export const scoredChunkRowSchema = z
 
 export const storedDocumentRowSchema = z.object({ path: z.string(), checksum: z.string() });
 export type StoredDocument = z.infer<typeof storedDocumentRowSchema>;
+export const documentTitleRowSchema = z.object({ title: z.string() });
 
 export const pendingChunkRowSchema = z.object({
   id: z.coerce.string(),
