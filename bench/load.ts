@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { corpusDir, numberFlag, percentile, repoRoot, round, summarize, writeResults } from "@/bench/lib/report";
 import { sampleRss, treeCpuMilliseconds } from "@/bench/lib/server-process";
 import { readStream, type StreamTiming } from "@/bench/lib/stream-timing";
-import { newestSourceChange } from "@/bench/lib/build-freshness";
 import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
 import { FakeKeyRegistry } from "@/test/fakes/keys";
 import type { Behavior } from "@/test/fakes/types";
@@ -171,10 +170,6 @@ const users = (count: number) => {
 };
 
 async function main(): Promise<void> {
-  const buildId = path.join(repoRoot, ".next/BUILD_ID");
-  if (existsSync(buildId) && newestSourceChange() > statSync(buildId).mtimeMs) {
-    console.warn("warning: sources changed after the last `next build`; the benchmark measures the old build (run `npx next build`).");
-  }
   const fakes = await startFakes();
   const dataDir = mkdtempSync(path.join(tmpdir(), "quire-bench-load-"));
   const docsDir = existsSync(corpusDir) ? corpusDir : path.join(repoRoot, "docs");

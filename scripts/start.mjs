@@ -3,30 +3,13 @@
 // folder (full text even without a key), then serve Quire with `next start`.
 // SIGTERM/SIGINT reach whichever child is running; this script exits with its code.
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import path from "node:path";
+import { isBuildCurrent, recordBuild } from "./build-stamp.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
-const stampFile = path.join(root, ".next", "quire-build-stamp");
-
-function walk(target, into) {
-  if (!existsSync(target)) return;
-  const stat = statSync(target);
-  if (stat.isDirectory()) {
-    for (const entry of readdirSync(target).sort()) walk(path.join(target, entry), into);
-  } else if (!/\.test\.tsx?$/.test(target)) {
-    into.push(`${path.relative(root, target)}:${stat.size}:${stat.mtimeMs}`);
-  }
-}
-
-function sourceStamp() {
-  const entries = [];
-  for (const item of ["app", "src", "public", "next.config.ts", "package-lock.json", "tsconfig.json"]) walk(path.join(root, item), entries);
-  return createHash("sha256").update(entries.join("\n")).digest("hex");
-}
 
 /** The signal that asked us to stop, and the child that is running now (build, ingest or server). */
 let stopSignal = null;
@@ -63,14 +46,12 @@ function exitIfStopped(status) {
   if (stopSignal !== null) process.exit(status === 0 ? 128 + constants.signals[stopSignal] : status);
 }
 
-const stamp = sourceStamp();
-const built = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
-if (!built) {
+if (!isBuildCurrent(root)) {
   console.log("quire: building the app (first start, or the sources changed)…");
   const status = await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]);
   exitIfStopped(status);
   if (status !== 0) process.exit(1);
-  writeFileSync(stampFile, stamp);
+  recordBuild(root);
 }
 
 if (process.env.QUIRE_SKIP_INGEST !== "1" && existsSync(path.join(root, "cli", "quire.mjs"))) {

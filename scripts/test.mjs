@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { recordBuild } from "./build-stamp.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const resultsDir = path.join(root, "test-results");
@@ -44,7 +45,10 @@ step("type check", bin("tsc"), ["--noEmit"]);
 step("lint", bin("eslint"), ["--max-warnings=0", "."]);
 suite("unit");
 suite("integration");
-if (step("build", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"])) suite("e2e");
+if (step("build", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"])) {
+  recordBuild(root);
+  suite("e2e");
+}
 else totals.failed += 1;
 
 const minutes = ((Date.now() - started) / 60000).toFixed(1);

@@ -184,7 +184,7 @@ describe("SIGTERM", () => {
   function fakeInstall(server: string): string {
     const fake = freshDir("start");
     mkdirSync(path.join(fake, "scripts"));
-    copyFileSync(path.join(root, "scripts/start.mjs"), path.join(fake, "scripts/start.mjs"));
+    for (const script of ["start.mjs", "build-stamp.mjs"]) copyFileSync(path.join(root, "scripts", script), path.join(fake, "scripts", script));
     mkdirSync(path.join(fake, ".next"));
     writeFileSync(path.join(fake, ".next/BUILD_ID"), "fake");
     // start.mjs hashes app/, src/, … of its root: none here, so the stamp of nothing is current.

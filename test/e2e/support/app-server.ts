@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { isBuildCurrent, recordBuild } from "@/scripts/build-stamp.mjs";
 import { freePort } from "@/test/support/net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,12 +17,12 @@ export interface AppServer {
   stop: () => Promise<void>;
 }
 
-
-/** Builds the app once if no production build exists (the test command builds first). */
+/** Builds the app unless `.next` already holds a build of the current sources (the stamp `npm start` also uses). */
 export function ensureBuilt(): void {
-  if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
+  if (isBuildCurrent(root)) return;
   const result = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) throw new Error("next build failed");
+  recordBuild(root);
 }
 
 async function waitForReady(url: string, child: ChildProcess, logs: () => string): Promise<void> {
