@@ -16,7 +16,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "src/**/*.test.tsx", "cli/**/*.test.ts", "test/fakes/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "src/**/*.test.tsx", "cli/**/*.test.ts", "scripts/**/*.test.ts", "test/fakes/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -1,3 +1,3 @@
 export function sourceStamp(root: string): string;
 export function isBuildCurrent(root: string): boolean;
-export function recordBuild(root: string): void;
+export function recordBuild(root: string, stamp: string): void;

@@ -42,7 +42,10 @@ export function isBuildCurrent(root) {
   return existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(file) && readFileSync(file, "utf8") === sourceStamp(root);
 }
 
-/** Records that `root/.next` was just built from the current sources. */
-export function recordBuild(root) {
-  writeFileSync(stampFile(root), sourceStamp(root));
+/**
+ * Records what `root/.next` was built from: pass the stamp taken before the build began,
+ * so that a file saved during the build leaves the build stale rather than current.
+ */
+export function recordBuild(root, stamp) {
+  writeFileSync(stampFile(root), stamp);
 }

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import path from "node:path";
-import { isBuildCurrent, recordBuild } from "./build-stamp.mjs";
+import { isBuildCurrent, recordBuild, sourceStamp } from "./build-stamp.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -47,11 +47,12 @@ function exitIfStopped(status) {
 }
 
 if (!isBuildCurrent(root)) {
+  const stamp = sourceStamp(root);
   console.log("quire: building the app (first start, or the sources changed)…");
   const status = await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]);
   exitIfStopped(status);
   if (status !== 0) process.exit(1);
-  recordBuild(root);
+  recordBuild(root, stamp);
 }
 
 if (process.env.QUIRE_SKIP_INGEST !== "1" && existsSync(path.join(root, "cli", "quire.mjs"))) {

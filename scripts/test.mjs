@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { recordBuild } from "./build-stamp.mjs";
+import { recordBuild, sourceStamp } from "./build-stamp.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const resultsDir = path.join(root, "test-results");
@@ -45,8 +45,9 @@ step("type check", bin("tsc"), ["--noEmit"]);
 step("lint", bin("eslint"), ["--max-warnings=0", "."]);
 suite("unit");
 suite("integration");
+const stamp = sourceStamp(root);
 if (step("build", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"])) {
-  recordBuild(root);
+  recordBuild(root, stamp);
   suite("e2e");
 }
 else totals.failed += 1;

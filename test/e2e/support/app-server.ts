@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { isBuildCurrent, recordBuild } from "@/scripts/build-stamp.mjs";
+import { isBuildCurrent, recordBuild, sourceStamp } from "@/scripts/build-stamp.mjs";
 import { freePort } from "@/test/support/net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,9 +20,10 @@ export interface AppServer {
 /** Builds the app unless `.next` already holds a build of the current sources (the stamp `npm start` also uses). */
 export function ensureBuilt(): void {
   if (isBuildCurrent(root)) return;
+  const stamp = sourceStamp(root);
   const result = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) throw new Error("next build failed");
-  recordBuild(root);
+  recordBuild(root, stamp);
 }
 
 async function waitForReady(url: string, child: ChildProcess, logs: () => string): Promise<void> {
