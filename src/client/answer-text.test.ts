@@ -1,7 +1,8 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { AnswerText, sourceLabel } from "@/src/client/answer-text";
+import AnswerMarkdown from "@/src/client/answer-markdown-view";
+import { sourceLabel } from "@/src/client/answer-text";
 import type { ChatSource } from "@/src/shared/sources";
 
 const source = (index: number, title = `Doc ${index}`, heading = ""): ChatSource => ({
@@ -25,7 +26,7 @@ describe("source labels", () => {
 
 describe("answer Markdown", () => {
   const render = (text: string, sources: ChatSource[] = [source(1, "Install"), source(2, "Config")]) =>
-    renderToStaticMarkup(createElement(AnswerText, { text, sources }));
+    renderToStaticMarkup(createElement(AnswerMarkdown, { text, sources }));
   const chips = (html: string) => [...html.matchAll(/<a class="citation"[^>]*aria-label="([^"]+)"[^>]*>(\d+)<\/a>/g)].map((match) => `${match[2]}:${match[1]}`);
 
   it("keeps citation chips inside text, lists and table cells", () => {

@@ -1,10 +1,7 @@
 "use client";
 
-import type { Element, ElementContent } from "hast";
-import Markdown, { type Components } from "react-markdown";
-import { citedIndexes, CITE_PREFIX, linkCitations } from "@/src/client/citations";
-import { CodeBlock, languageOf } from "@/src/client/code-block";
-import { safeMarkdownOptions } from "@/src/shared/safe-markdown";
+import { lazy, Suspense } from "react";
+import { citedIndexes } from "@/src/client/citations";
 import { safeHref } from "@/src/shared/safe-url";
 import { locationLabel, type ChatSource } from "@/src/shared/sources";
 
@@ -13,68 +10,38 @@ export function sourceLabel(source: ChatSource): string {
   return locationLabel(source, " › ");
 }
 
-function CitationChip({ source }: { source: ChatSource }) {
-  const href = safeHref(source.href);
-  if (href === null) return <span className="citation" title={sourceLabel(source)}>{source.index}</span>;
-  return (
-    <a
-      className="citation"
-      href={href}
-      target="_blank"
-      rel="noreferrer"
-      title={sourceLabel(source)}
-      aria-label={`Source ${source.index}: ${source.title}`}
-    >
-      {source.index}
-    </a>
-  );
+/**
+ * The Markdown renderer (react-markdown, GFM, the code blocks) is its own chunk, so the
+ * chat's first load carries none of it. The chat starts fetching it when it mounts
+ * (`preloadAnswerMarkdown`), well before the first answer streams in.
+ */
+type MarkdownModule = typeof import("@/src/client/answer-markdown-view");
+let loading: Promise<MarkdownModule> | undefined;
+export function preloadAnswerMarkdown(): Promise<MarkdownModule> {
+  loading ??= import("@/src/client/answer-markdown-view").catch((error: unknown) => {
+    loading = undefined; // fetched again next time (the network may be back)
+    throw error;
+  });
+  return loading;
 }
 
-function textOf(node: ElementContent): string {
-  if (node.type === "text") return node.value;
-  return node.type === "element" ? node.children.map(textOf).join("") : "";
+function PlainAnswer({ text }: { text: string; sources: ChatSource[] }) {
+  return <div className="answer-text answer-plain">{text}</div>;
 }
 
-/** A fenced block's `<pre><code class="language-x">` as a CodeBlock (highlighting, Copy). */
-function codeBlockOf(pre: Element | undefined) {
-  const code = pre?.children.find((child): child is Element => child.type === "element" && child.tagName === "code");
-  const className = code?.properties.className;
-  const language = languageOf(Array.isArray(className) ? className.join(" ") : undefined);
-  return <CodeBlock code={code ? textOf(code).replace(/\n$/, "") : ""} language={language} />;
-}
+/** The renderer, or the plain text for good when its chunk can't be fetched (offline). */
+const AnswerMarkdown = lazy(() => preloadAnswerMarkdown().catch(() => ({ default: PlainAnswer })));
 
 /**
  * Renders an answer as Markdown (GFM: tables, lists, fenced code with highlighting and a
- * Copy button), with citation chips wherever a marker sits; images and raw HTML are not rendered.
+ * Copy button), with citation chips wherever a marker sits; images and raw HTML are not
+ * rendered. Until the renderer's chunk has arrived, the text shows as it came.
  */
 export function AnswerText({ text, sources }: { text: string; sources: ChatSource[] }) {
-  const byIndex = new Map(sources.map((source) => [source.index, source]));
-  const components: Components = {
-    pre: ({ node }) => codeBlockOf(node),
-    // A wide table scrolls inside the answer instead of widening the page (a 360 px phone).
-    table: ({ children }) => (
-      <div className="table-scroll" tabIndex={0}>
-        <table>{children}</table>
-      </div>
-    ),
-    a: ({ href, children }) => {
-      if (href?.startsWith(CITE_PREFIX)) {
-        const source = byIndex.get(Number(href.slice(CITE_PREFIX.length)));
-        return source ? <CitationChip source={source} /> : null;
-      }
-      return (
-        <a href={href} target="_blank" rel="noreferrer nofollow">
-          {children}
-        </a>
-      );
-    },
-  };
   return (
-    <div className="answer-text">
-      <Markdown {...safeMarkdownOptions} components={components}>
-        {linkCitations(text, sources)}
-      </Markdown>
-    </div>
+    <Suspense fallback={<PlainAnswer text={text} sources={sources} />}>
+      <AnswerMarkdown text={text} sources={sources} />
+    </Suspense>
   );
 }
 

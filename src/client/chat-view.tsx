@@ -3,6 +3,7 @@
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport } from "ai";
 import { useEffect, useMemo, useRef, useState } from "react";
+import { preloadAnswerMarkdown } from "@/src/client/answer-text";
 import { ChatHeader } from "@/src/client/chat-header";
 import { Composer } from "@/src/client/composer";
 import { errorFromChat, type QuireMessage } from "@/src/client/conversation-store";
@@ -46,7 +47,11 @@ export function ChatView({ config, status, conversation: initial, onChange, onBu
   const modelPicker = useRef<HTMLSelectElement>(null);
   const composerInput = useRef<HTMLTextAreaElement>(null);
   // The chat opens ready to type: after the first key is saved, and on every later visit.
-  useEffect(() => composerInput.current?.focus(), []);
+  useEffect(() => {
+    composerInput.current?.focus();
+    // The answer renderer is a chunk of its own: fetch it now, not when the first answer arrives.
+    void preloadAnswerMarkdown().catch(() => undefined);
+  }, []);
 
   const transport = useMemo(() => new DefaultChatTransport<QuireMessage>({ api: "/api/chat" }), []);
   /** Provider and model travel with each request, so switching takes effect at the next question. */

@@ -17,9 +17,14 @@ export interface AppServer {
   stop: () => Promise<void>;
 }
 
+/** Set by the e2e global setup once it has built the app. */
+export const BUILD_CHECKED = "QUIRE_E2E_BUILD_CHECKED";
+
 /** Builds the app unless `.next` already holds a build of the current sources (the stamp `npm start` also uses). */
 export function ensureBuilt(): void {
-  if (isBuildCurrent(root)) return;
+  // The e2e run checked (and built) once before its first file; a file saved since must
+  // not rebuild under the servers of the files still to run.
+  if (process.env[BUILD_CHECKED] === "1" || isBuildCurrent(root)) return;
   const stamp = sourceStamp(root);
   const result = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) throw new Error("next build failed");
