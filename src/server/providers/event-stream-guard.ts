@@ -30,18 +30,24 @@ function parseJsonLine(text: string): unknown {
   }
 }
 
-/** Inspects one SSE line; returns an AppError when it is an error event. */
-function inspectLine(line: string, guard: EventStreamGuard): AppError | undefined {
+/**
+ * Inspects one SSE line; returns an AppError when it is an error event. Once the first
+ * token has been seen, only a line that can be an error event (it names `"error"`) is
+ * parsed: the SDK parses every chunk anyway, and a second parse per token showed in
+ * the profile under load.
+ */
+function inspectLine(line: string, guard: EventStreamGuard, tokenSeen: boolean): AppError | undefined {
   const trimmed = line.trim();
   if (trimmed.startsWith("{")) return classifyStreamError(parseJsonLine(trimmed), guard.context);
   if (!trimmed.startsWith("data:")) return undefined;
   const data = trimmed.slice(5).trim();
   if (data === "[DONE]") return undefined;
+  if (tokenSeen && !data.includes('"error"')) return undefined;
   const chunk = parseJsonLine(data);
   if (typeof chunk === "object" && chunk !== null && "error" in chunk && chunk.error) {
     return classifyStreamError(chunk, guard.context);
   }
-  if (carriesToken(chunk)) guard.onToken();
+  if (!tokenSeen && carriesToken(chunk)) guard.onToken();
   return undefined;
 }
 
@@ -52,6 +58,14 @@ function inspectLine(line: string, guard: EventStreamGuard): AppError | undefine
  */
 export function guardEventStream(source: ReadableStream<Uint8Array>, guard: EventStreamGuard): ReadableStream<Uint8Array> {
   const reader = source.getReader();
+  let tokenSeen = false;
+  const watched: EventStreamGuard = {
+    ...guard,
+    onToken: () => {
+      tokenSeen = true;
+      guard.onToken();
+    },
+  };
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   let pending = "";
@@ -84,7 +98,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
     clearTimeout(idleTimer);
     const last = pending + decoder.decode();
-    const error = last ? inspectLine(last, guard) : undefined;
+    const error = last ? inspectLine(last, watched, tokenSeen) : undefined;
     if (error) return endWithError(controller, error);
     if (last) controller.enqueue(encoder.encode(last));
     // An answer that ended cleanly without any token still settles the gate.
@@ -92,37 +106,47 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
     controller.close();
   };
 
-  const relay = (controller: ReadableStreamDefaultController<Uint8Array>, value: Uint8Array) => {
+  /** Relays the complete lines of one network chunk; false when it held none (part of a line). */
+  const relay = (controller: ReadableStreamDefaultController<Uint8Array>, value: Uint8Array): boolean => {
     armIdle();
     const lines = (pending + decoder.decode(value, { stream: true })).split("\n");
     pending = lines.pop() ?? "";
     const passed: string[] = [];
     for (const line of lines) {
-      const error = inspectLine(line, guard);
-      if (error) return endWithError(controller, error, passed.map((kept) => `${kept}\n`).join(""));
+      const error = inspectLine(line, watched, tokenSeen);
+      if (error) {
+        endWithError(controller, error, passed.map((kept) => `${kept}\n`).join(""));
+        return true;
+      }
       passed.push(line);
     }
-    if (passed.length > 0) controller.enqueue(encoder.encode(passed.map((line) => `${line}\n`).join("")));
+    if (passed.length === 0) return false;
+    controller.enqueue(encoder.encode(passed.map((line) => `${line}\n`).join("")));
+    return true;
   };
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (failed) return;
-      let read: ReadableStreamReadResult<Uint8Array>;
-      try {
-        read = await reader.read();
-      } catch (error) {
-        const reason = guard.controller.signal.reason;
-        if (reason instanceof AppError) return endWithError(controller, reason);
-        if (guard.controller.signal.aborted) {
-          clearTimeout(idleTimer);
-          controller.error(error);
-          return;
+      // A pull that enqueues nothing is not called again, so read on until a whole line
+      // has passed: a network chunk can end inside a line (the stream used to stall there
+      // until the idle timeout).
+      while (!failed) {
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch (error) {
+          const reason = guard.controller.signal.reason;
+          if (reason instanceof AppError) return endWithError(controller, reason);
+          if (guard.controller.signal.aborted) {
+            clearTimeout(idleTimer);
+            controller.error(error);
+            return;
+          }
+          return endWithError(controller, connectionFailure(guard.context, "midstream"));
         }
-        return endWithError(controller, connectionFailure(guard.context, "midstream"));
+        if (read.done) return finish(controller);
+        if (relay(controller, read.value)) return;
       }
-      if (read.done) return finish(controller);
-      relay(controller, read.value);
     },
     cancel(reason) {
       clearTimeout(idleTimer);
