@@ -4,6 +4,7 @@ import { authStatusSchema, connectKeyResponseSchema, type AuthStatus, type Conne
 import { errorResponseSchema, type ErrorPayload } from "@/src/shared/errors";
 import type { ProviderId } from "@/src/shared/providers";
 import { modelListSchema, type ModelList } from "@/src/shared/models";
+import { followUpResponseSchema, type FollowUpRequest, type FollowUpResponse } from "@/src/shared/follow-ups";
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
 
@@ -30,7 +31,13 @@ async function request<T>(url: string, init: RequestInit, parse: (json: unknown)
   } catch {
     return { ok: false, error: networkError };
   }
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch {
+    // The connection dropped, or the caller aborted, while the body was read.
+    return { ok: false, error: networkError };
+  }
   if (!response.ok) return { ok: false, error: readErrorBody(text) };
   try {
     return { ok: true, data: parse(JSON.parse(text)) };
@@ -61,4 +68,13 @@ export function signOutOfChutes(): Promise<ApiResult<unknown>> {
 
 export function fetchModels(provider: ProviderId): Promise<ApiResult<ModelList>> {
   return request(`/api/models?provider=${provider}`, {}, (json) => modelListSchema.parse(json));
+}
+
+/** Suggested follow-up questions for an answer; every failure is a result, never a throw. */
+export function fetchFollowUps(body: FollowUpRequest, signal: AbortSignal): Promise<ApiResult<FollowUpResponse>> {
+  return request(
+    "/api/chat/follow-ups",
+    { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal },
+    (json) => followUpResponseSchema.parse(json),
+  );
 }

@@ -8,6 +8,7 @@ import { ChatHeader } from "@/src/client/chat-header";
 import { Composer } from "@/src/client/composer";
 import { errorFromChat, type QuireMessage } from "@/src/client/conversation-store";
 import { ErrorCard } from "@/src/client/error-card";
+import { FollowUpSuggestions } from "@/src/client/follow-up-suggestions";
 import type { Conversation } from "@/src/client/history/conversation-schema";
 import { QuestionEditor, TurnActions } from "@/src/client/message-actions";
 import { MessageView } from "@/src/client/message-view";
@@ -15,6 +16,7 @@ import { NoticeBanner } from "@/src/client/notice-banner";
 import { StarterQuestions } from "@/src/client/starter-questions";
 import { useInterruptedAnswers } from "@/src/client/use-interrupted";
 import { useStickToBottom } from "@/src/client/use-stick-to-bottom";
+import { followUpRequestFor, useFollowUps } from "@/src/client/use-follow-ups";
 import type { AppConfig } from "@/src/shared/app-config";
 import type { AuthStatus } from "@/src/shared/auth";
 import { messageText, type Notice } from "@/src/shared/chat";
@@ -57,12 +59,18 @@ export function ChatView({ config, status, conversation: initial, onChange, onBu
   /** Provider and model travel with each request, so switching takes effect at the next question. */
   const requestOptions = () => ({ body: { provider, ...(model && { model }) } });
   const [notice, setNotice] = useState<Notice | null>(null);
+  const suggestions = useFollowUps(config.followUps);
   const chat = useChat<QuireMessage>({
     id: initial.id,
     transport,
     messages: initial.messages as QuireMessage[],
     onData: (part) => {
       if (part.type === "data-notice") setNotice(part.data);
+    },
+    // Only a live answer that ended well gets suggestions: not one stopped, cut off or failed.
+    onFinish: ({ message, messages, isAbort, isDisconnect, isError }) => {
+      if (!config.followUps || isAbort || isDisconnect || isError || message.role !== "assistant") return;
+      suggestions.request(message.id, followUpRequestFor(message, messages, { provider, model }));
     },
   });
   const busy = chat.status === "submitted" || chat.status === "streaming";
@@ -79,16 +87,19 @@ export function ChatView({ config, status, conversation: initial, onChange, onBu
     onChange({ messages: chat.messages as Conversation["messages"], error, interrupted, draft });
   }, [chat.messages, chat.status, error, interrupted, draft, onChange]);
 
+  /** Before every new turn: old errors and the last answer's suggestions go. */
   function clearErrors() {
     setStoredError(null);
     chat.clearError();
+    suggestions.clear();
   }
 
   function send(question: string = draft) {
     const text = question.trim();
     if (text === "" || busy) return;
     clearErrors();
-    setDraft("");
+    // A starter or follow-up question leaves what the user was typing in the composer.
+    if (question === draft) setDraft("");
     jumpToLatest();
     void chat.sendMessage({ text }, requestOptions());
   }
@@ -143,6 +154,11 @@ export function ChatView({ config, status, conversation: initial, onChange, onBu
                     onRegenerate={message.id === lastAnswerId ? regenerate : undefined}
                   />
                 )
+              }
+              followUps={
+                !busy && message.id === lastAnswerId && suggestions.followUps?.messageId === message.id && suggestions.followUps.questions ? (
+                  <FollowUpSuggestions questions={suggestions.followUps.questions} onAsk={send} />
+                ) : null
               }
             />
           ),

@@ -12,10 +12,12 @@ interface MessageViewProps {
   streaming: boolean;
   /** Edit on a question, Regenerate on the last answer (`message-actions.tsx`). */
   actions?: ReactNode;
+  /** Suggested follow-ups, below the actions of the last answer. */
+  followUps?: ReactNode;
 }
 
 /** One turn: the user's question, or an answer with its citations, sources and state. */
-export function MessageView({ message, interrupted, streaming, actions }: MessageViewProps) {
+export function MessageView({ message, interrupted, streaming, actions, followUps }: MessageViewProps) {
   const text = message.parts.map((part) => (part.type === "text" ? part.text : "")).join("");
   if (message.role === "user") {
     return (
@@ -50,6 +52,7 @@ export function MessageView({ message, interrupted, streaming, actions }: Messag
           {actions}
         </AnswerActions>
       )}
+      {!streaming && followUps}
     </article>
   );
 }

@@ -122,8 +122,9 @@ export function defaultReasoning(question: string): string {
 }
 
 /**
- * Decides the answer: behavior.reply, else the server's reply function, else the
- * deterministic default; cut to max_tokens with finish_reason "length".
+ * Decides the answer: behavior.completionReply for a non-streamed request, else
+ * behavior.reply, else the server's reply function, else the deterministic default;
+ * cut to max_tokens with finish_reason "length".
  */
 export function planChat(
   exchange: Exchange,
@@ -134,7 +135,9 @@ export function planChat(
   const { behavior, model } = input;
   const replyFunction = exchange.context.settings.chatReply;
   const text =
-    behavior.reply ?? replyFunction?.({ lastUserMessage: question, model, messages: body.messages }) ?? defaultReply(question);
+    (body.stream === true ? undefined : behavior.completionReply) ??
+    behavior.reply ??
+    replyFunction?.({ lastUserMessage: question, model, messages: body.messages }) ?? defaultReply(question);
   let tokens = splitIntoTokens(text);
   let finishReason: ChatPlan["finishReason"] = "stop";
   const maxTokens = body.max_tokens ?? undefined;

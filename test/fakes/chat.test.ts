@@ -164,6 +164,21 @@ describe("reply overrides", () => {
     }
   });
 
+  it("answers non-streamed requests with completionReply, streamed ones with reply (also through the control API)", async () => {
+    const key = fakes.keys.openrouterKey("completion-reply");
+    const control = await postJson(`${fakes.url}/__fake/behavior`, {
+      credential: key,
+      behavior: { reply: "The streamed answer.", completionReply: '["A follow-up?"]' },
+    });
+    expect(control.status).toBe(200);
+    const completed = await postJson(`${fakes.openrouterUrl}/chat/completions`, chatBody("ping", { model: OPENROUTER_MODEL }), `Bearer ${key}`);
+    const completion = await completed.json();
+    expect(completion.object).toBe("chat.completion");
+    expect(completion.choices[0].message.content).toBe('["A follow-up?"]');
+    const streamed = await postJson(`${fakes.openrouterUrl}/chat/completions`, chatBody("ping", { model: OPENROUTER_MODEL, stream: true }), `Bearer ${key}`);
+    expect(joinedContent(dataPayloads(parseEvents(await streamed.text())))).toBe("The streamed answer.");
+  });
+
   it("reads text from content-part arrays", async () => {
     const body = { model: CHUTES_MODEL, messages: [{ role: "user", content: [{ type: "text", text: "parts question" }] }] };
     const response = await postJson(`${fakes.chutesLlmUrl}/chat/completions`, body, chutesAuth);

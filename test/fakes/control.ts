@@ -18,6 +18,7 @@ export const behaviorSchema = z.strictObject({
   dropAfterTokens: z.number().int().nonnegative().optional(),
   midstreamAfterTokens: z.number().int().nonnegative().optional(),
   reply: z.string().optional(),
+  completionReply: z.string().optional(),
   reasoning: z.string().nullable().optional(),
   balance: z.number().optional(),
   username: z.string().min(1).optional(),

@@ -39,6 +39,8 @@ export interface Behavior {
   midstreamAfterTokens?: number;
   /** Exact reply text for chat. */
   reply?: string;
+  /** Exact reply text for non-streamed chat (`stream` not true); unset means `reply`. Lets one key stream an answer and complete something else. */
+  completionReply?: string;
   /**
    * Reasoning text streamed before the content; null turns it off. Default:
    * OpenRouter always reasons, Chutes only when thinking is enabled (`:THINKING`

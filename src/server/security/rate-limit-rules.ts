@@ -3,7 +3,7 @@ import { env, type Env } from "@/src/server/env";
 import type { RateSpec } from "@/src/server/security/rate-limit-spec";
 
 /** What a limit protects. */
-export type RateLimitAction = "chat" | "key_check" | "login";
+export type RateLimitAction = "chat" | "follow_ups" | "key_check" | "login";
 
 /**
  * Whose hits a rule counts: one client address (IPv6: its /64), one credential
@@ -33,6 +33,8 @@ function rules(action: RateLimitAction, spec: RateSpec, scopes: readonly RateLim
 /**
  * The rules of an action, from the environment (docs/configuration.md, "Rate limits"):
  * - chat: per address and per credential (a stolen key is throttled from every address);
+ * - follow_ups: the chat's limits, on counters of their own, so that the suggestions after
+ *   an answer do not halve the questions a user may ask;
  * - key_check: per address, per submitted key, and globally. The global rule is the one
  *   that still holds when a client forges its address (see client-ip.ts), so that
  *   Quire cannot be used as a fast oracle for guessed or stolen keys;
@@ -43,6 +45,8 @@ export function rulesFor(action: RateLimitAction, settings: RateLimitSettings = 
   switch (action) {
     case "chat":
       return rules("chat", settings.QUIRE_RATE_LIMIT_CHAT, ["ip", "credential"]);
+    case "follow_ups":
+      return rules("follow_ups", settings.QUIRE_RATE_LIMIT_CHAT, ["ip", "credential"]);
     case "key_check":
       return [
         ...rules("key_check", settings.QUIRE_RATE_LIMIT_KEY_CHECKS, ["ip", "credential"]),

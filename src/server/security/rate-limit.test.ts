@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "@/src/server/env";
 import { AppError } from "@/src/server/errors";
 import type { ClientIdentity } from "@/src/server/security/client-ip";
-import { checkRateLimit, enforceRateLimit, formatWait, rateLimitedError, type RateLimitRule } from "@/src/server/security/rate-limit";
+import { checkRateLimit, counterKey, enforceRateLimit, formatWait, rateLimitedError, type RateLimitRule } from "@/src/server/security/rate-limit";
 import { rulesFor, type RateLimitSettings } from "@/src/server/security/rate-limit-rules";
 import { rateSpec } from "@/src/server/security/rate-limit-spec";
 import { createMemoryRateLimitStore } from "@/src/server/security/rate-limit-store";
@@ -120,6 +120,16 @@ describe("rulesFor", () => {
       ["credential", 30, MINUTE],
     ]);
     expect(rulesFor("login", settings())).toEqual([{ action: "login", scope: "ip", limit: 20, windowMs: MINUTE }]);
+  });
+
+  it("gives follow-up suggestions the chat's limits on counters of their own", () => {
+    const followUps = rulesFor("follow_ups", settings({ QUIRE_RATE_LIMIT_CHAT: "5/30s" }));
+    expect(followUps).toEqual([
+      { action: "follow_ups", scope: "ip", limit: 5, windowMs: 30_000 },
+      { action: "follow_ups", scope: "credential", limit: 5, windowMs: 30_000 },
+    ]);
+    expect(counterKey(followUps[0]!, "a")).not.toBe(counterKey(rulesFor("chat", settings({ QUIRE_RATE_LIMIT_CHAT: "5/30s" }))[0]!, "a"));
+    expect(rateLimitedError(followUps[1]!, 3).message).toBe("Too many follow-up suggestions with this key or session. Try again in 3 s.");
   });
 
   it("has no rules for an action switched off, so every request is allowed", async () => {

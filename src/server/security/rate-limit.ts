@@ -70,6 +70,7 @@ export async function checkRateLimit(
 
 const ACTION_TEXT: Record<RateLimitAction, string> = {
   chat: "chat requests",
+  follow_ups: "follow-up suggestions",
   key_check: "key checks",
   login: "sign-in attempts",
 };
