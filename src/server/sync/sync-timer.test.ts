@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { resetSyncGuardForTests, runExclusiveSync, stopSyncs, SyncBusyError, SyncStoppedError } from "@/src/server/sync/sync-guard";
+import { IngestBusyError } from "@/src/server/rag/store/advisory-lock";
 import { startSyncTimer } from "@/src/server/sync/sync-timer";
 
 afterEach(() => resetSyncGuardForTests());
@@ -38,7 +39,7 @@ describe("the sync guard", () => {
 });
 
 describe("the interval timer", () => {
-  it("retries after a failure, skips while another sync runs, and stops", async () => {
+  it("retries after a failure, skips while another sync runs here or on another instance, and stops", async () => {
     const { lines, logger } = recorder();
     let calls = 0;
     const timer = startSyncTimer({
@@ -47,6 +48,7 @@ describe("the interval timer", () => {
       sync: async () => {
         calls++;
         if (calls === 1) throw new Error("remote unreachable");
+        if (calls === 3) throw new IngestBusyError("PostgreSQL db.internal/quire");
         return { added: calls };
       },
     });
@@ -54,6 +56,9 @@ describe("the interval timer", () => {
     expect(lines.at(-1)).toMatch(/^error interval sync failed; the next tick tries again/);
     await timer.nextTick();
     expect(lines.at(-1)).toMatch(/^info interval sync finished .*"added":2/);
+    // Another instance holds the PostgreSQL advisory lock: this one skips its tick.
+    await timer.nextTick();
+    expect(lines.at(-1)).toMatch(/^info interval sync skipped: another sync is running .*Another `quire ingest` is writing/);
     let release: () => void = () => undefined;
     const manual = runExclusiveSync("quire ingest", () => new Promise<void>((resolve) => (release = resolve)));
     await timer.nextTick();
