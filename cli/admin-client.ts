@@ -1,3 +1,4 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { CliOutput } from "@/cli/output";
 import type { AdminFile } from "@/src/server/admin/admin-file";
 import { ADMIN_COMMANDS_PATH, adminErrorSchema, commandEventSchema, type AdminCommandBody } from "@/src/server/admin/protocol";
@@ -9,11 +10,6 @@ export class AdminUnreachableError extends Error {
     super(`nothing answers at ${endpoint.host}:${endpoint.port}`, { cause });
     this.name = "AdminUnreachableError";
   }
-}
-
-function endpointUrl(endpoint: AdminFile): string {
-  const host = endpoint.host.includes(":") && !endpoint.host.startsWith("[") ? `[${endpoint.host}]` : endpoint.host;
-  return `http://${host}:${endpoint.port}${ADMIN_COMMANDS_PATH}`;
 }
 
 /** Replays one event on the CLI's own output; resolves the exit code on `exit`, throws the command's error on `fail`. */
@@ -38,10 +34,36 @@ function replay(line: string, output: CliOutput): number | null {
   }
 }
 
-async function refusal(response: Response): Promise<Error> {
-  const body = adminErrorSchema.safeParse(await response.json().catch(() => null));
-  const message = body.success ? body.data.error.message : `HTTP ${response.status}`;
-  return new Error(`the server refused the command (${response.status}): ${message}`);
+async function refusal(response: IncomingMessage): Promise<Error> {
+  let text = "";
+  for await (const chunk of response as AsyncIterable<Buffer>) text += chunk.toString("utf8");
+  let message = `HTTP ${response.statusCode}`;
+  try {
+    const body = adminErrorSchema.safeParse(JSON.parse(text));
+    if (body.success) message = body.data.error.message;
+  } catch {
+    // Not our JSON: the status says enough.
+  }
+  return new Error(`the server refused the command (${response.statusCode}): ${message}`);
+}
+
+/** POSTs the body on a connection of its own (no keep-alive), so that the CLI exits as soon as the command has. */
+function post(endpoint: AdminFile, token: string, body: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        host: endpoint.host.replace(/^\[(.*)\]$/, "$1"),
+        port: endpoint.port,
+        path: ADMIN_COMMANDS_PATH,
+        method: "POST",
+        agent: false,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      resolve,
+    );
+    outgoing.once("error", (error) => reject(new AdminUnreachableError(endpoint, error)));
+    outgoing.end(body);
+  });
 }
 
 /**
@@ -51,28 +73,23 @@ async function refusal(response: Response): Promise<Error> {
  */
 export async function runOnServer(endpoint: AdminFile, token: string, request: CommandRequest, output: CliOutput): Promise<number> {
   const body: AdminCommandBody = { request, isTTY: output.isTTY };
-  let response: Response;
-  try {
-    response = await fetch(endpointUrl(endpoint), {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new AdminUnreachableError(endpoint, error);
-  }
-  if (!response.ok || response.body === null) throw await refusal(response);
+  const response = await post(endpoint, token, JSON.stringify(body));
+  if (response.statusCode !== 200) throw await refusal(response);
   const decoder = new TextDecoder();
   let pending = "";
-  for await (const chunk of response.body) {
-    pending += decoder.decode(chunk, { stream: true });
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) {
-      if (line.trim() === "") continue;
-      const code = replay(line, output);
-      if (code !== null) return code;
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line.trim() === "") continue;
+        const code = replay(line, output);
+        if (code !== null) return code;
+      }
     }
+  } finally {
+    response.destroy();
   }
   throw new Error("the server closed the connection before the command finished; see the server's log");
 }

@@ -40,7 +40,8 @@ async function handOff(endpoint: AdminFile, request: CommandRequest, output: Cli
   output.error(`quire: the server (pid ${endpoint.pid}) owns the data dir; running \`quire ${request.command}\` through it.`);
   const detach = (): void => {
     output.error("\nquire: detached. The server carries on with the command (see its log); `quire status` shows the result.");
-    process.exit(130);
+    // Die of the signal, as a shell expects (status 130), now that the message is out.
+    process.kill(process.pid, "SIGINT");
   };
   process.once("SIGINT", detach);
   try {

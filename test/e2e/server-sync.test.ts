@@ -8,7 +8,7 @@ import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
 import { splitIntoTokens } from "@/test/fakes/reply";
 import { startFakeProviders, type FakeProviders } from "@/test/fakes/server";
 import { readUiStream, streamedText, userMessage, type StreamChunk } from "@/test/support/app-harness";
-import { runQuire } from "@/test/support/quire-cli";
+import { runQuire, startQuire } from "@/test/support/quire-cli";
 
 /**
  * The server keeps the embedded index fresh (issue 13): one `next start` that owns
@@ -130,6 +130,25 @@ describe("the server keeps the embedded index fresh, and the CLI hands off to it
     expect(missing.stderr).toMatch(/quire ingest: the docs folder .*nowhere does not exist\./);
   });
 
+  it("Ctrl+C detaches the CLI; the server finishes the ingest", async () => {
+    // A slow embedding keeps the interval tick that picks up the new page busy, and the handed-over ingest waits for it.
+    fakes.setBehavior(fakes.keys.chutesKey("operator"), { embedDelayMs: 15_000 });
+    writeFileSync(path.join(docsDir, "detach.md"), "# Detaching\n\nCtrl+C leaves the server to finish the ingest.\n");
+    const finishedBefore = app.logs().split('"command":"ingest","code":0').length;
+    const running = startQuire(["ingest"], cliEnv);
+    await until("the hand-off", async () => (HANDED_OFF.test(running.stderr()) ? true : null));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    running.child.kill("SIGINT");
+    const detached = await running.done;
+    expect({ code: detached.code, signal: detached.signal }, detached.stderr).toEqual({ code: null, signal: "SIGINT" });
+    expect(detached.stderr).toMatch(/detached\. The server carries on with the command/);
+    await until("the server to finish the ingest", async () => (app.logs().split('"command":"ingest","code":0').length > finishedBefore ? true : null), 60_000);
+    expect(app.logs()).toMatch(/the admin client went away; the command carries on/);
+    fakes.setBehavior(fakes.keys.chutesKey("operator"), {});
+    const search = await quire("search", "Ctrl+C detaching", "--json");
+    expect((JSON.parse(search.stdout) as { path: string }[])[0]?.path).toBe("detach.md");
+  }, 120_000);
+
   it("refuses a wrong token, and a request without one", async () => {
     const file = JSON.parse(readFileSync(path.join(dataDir, "admin.json"), "utf8")) as { port: number; token: string };
     const wrong = await runQuire(["status"], { ...cliEnv, QUIRE_ADMIN_TOKEN: "w".repeat(40) });
@@ -146,7 +165,7 @@ describe("the server keeps the embedded index fresh, and the CLI hands off to it
     const status = await quire("status");
     expect(status.code, status.stderr).toBe(0);
     expect(status.stderr).not.toMatch(HANDED_OFF);
-    expect(status.stdout).toMatch(/Documents\s+3\b/);
+    expect(status.stdout).toMatch(/Documents\s+4\b/);
 
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
     writeFileSync(path.join(dataDir, "admin.json"), JSON.stringify({ pid: Number(dead), host: "127.0.0.1", port: 9, token: "t".repeat(43), startedAt: "2026-01-01T00:00:00Z" }));
