@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatSummary } from "@/cli/commands/ingest";
 import { describeRetrieval } from "@/cli/commands/status";
 import type { CliOutput } from "@/cli/output";
-import { createProgressReporter } from "@/cli/progress";
+import { createProgressReporter } from "@/src/server/commands/progress";
 import type { StoreStatus } from "@/src/server/rag/store";
 
 function capture(isTTY: boolean): CliOutput & { text: () => string } {

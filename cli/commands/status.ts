@@ -1,58 +1,9 @@
-import { formatDuration, formatRows, type CliOutput } from "@/cli/output";
-import { embeddingModelId } from "@/src/server/providers/config";
-import { operatorCredential } from "@/cli/operator";
-import { openStore, type StoreStatus } from "@/src/server/rag/store";
-import { sameEmbeddingSpace } from "@/src/server/rag/types";
+import type { CliOutput } from "@/cli/output";
+import { runCommandHere } from "@/cli/handoff";
 
-/**
- * How questions will be answered, in words for the operator: hybrid, or full
- * text only and why (no vectors, or vectors of another model than queries use).
- */
-export function describeRetrieval(status: StoreStatus, queryModel: string | null): string {
-  if (status.embedding === null || status.embeddedChunks === 0) {
-    return "full text only: the index has no vectors. Set CHUTES_API_KEY or OPENROUTER_API_KEY and run `quire ingest`.";
-  }
-  if (queryModel !== null && !sameEmbeddingSpace(status.embedding, { model: queryModel, dimensions: status.embedding.dimensions })) {
-    return `full text only: questions are embedded with ${queryModel} but the index holds ${status.embedding.model} vectors. Run \`quire ingest\` to re-embed.`;
-  }
-  const missing = status.chunks - status.embeddedChunks;
-  return missing > 0
-    ? `hybrid (vector + full text); ${missing} chunks have no vector yet: run \`quire ingest\` with a key.`
-    : "hybrid (vector + full text)";
-}
+export { describeRetrieval } from "@/src/server/commands/status";
 
-function lastIngestText(status: StoreStatus): string {
-  if (status.lastIngest === null) return "never";
-  const duration = status.lastIngest.summary?.durationMs;
-  return `${status.lastIngest.at}${typeof duration === "number" ? ` (took ${formatDuration(duration)})` : ""}`;
-}
-
-/** `quire status`: what the index holds and how it will be searched. */
-export async function runStatusCommand(args: { json: boolean }, output: CliOutput): Promise<number> {
-  const store = await openStore({ purpose: "cli" });
-  try {
-    const status = await store.status();
-    const credential = operatorCredential();
-    const queryModel = credential ? embeddingModelId(credential.provider) : null;
-    const retrieval = describeRetrieval(status, queryModel);
-    if (args.json) {
-      output.log(JSON.stringify({ ...status, retrieval }, null, 2));
-      return 0;
-    }
-    const share = status.chunks === 0 ? 0 : Math.round((status.embeddedChunks / status.chunks) * 100);
-    output.log(`Quire index: ${status.kind === "pglite" ? "PGlite at" : "PostgreSQL"} ${status.location}`);
-    output.log(
-      formatRows([
-        ["Documents", String(status.documents)],
-        ["Chunks", String(status.chunks)],
-        ["Embedded", `${status.embeddedChunks} / ${status.chunks} (${share}%)`],
-        ["Model", status.embedding ? `${status.embedding.model} (${status.embedding.dimensions} dimensions)` : "none"],
-        ["Last ingest", lastIngestText(status)],
-        ["Retrieval", retrieval],
-      ]),
-    );
-    return 0;
-  } finally {
-    await store.close();
-  }
+/** `quire status` (src/server/commands/status.ts), here or through the running server. */
+export function runStatusCommand(args: { json: boolean }, output: CliOutput): Promise<number> {
+  return runCommandHere({ command: "status", args }, output);
 }

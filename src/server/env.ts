@@ -6,6 +6,7 @@ import { z } from "zod";
 import { capSpec, rateSpec, trustProxySchema } from "@/src/server/security/rate-limit-spec";
 import { allowedHostsSchema } from "@/src/server/security/host-check";
 import { DEFAULT_APP_CONFIG } from "@/src/shared/app-config";
+import { syncIntervalSchema } from "@/src/server/sync/interval";
 import { CHAT_LIMITS } from "@/src/shared/chat";
 
 /**
@@ -110,6 +111,16 @@ export const envSchema = z.object({
   QUIRE_STARTER_QUESTIONS_FILE: optionalString,
   /** Offer follow-up questions after an answer. */
   QUIRE_FOLLOW_UPS: booleanFlag,
+  /** How often the server re-syncs the docs inside its own process (`6h`, `30m`, `45s`); absent: never. */
+  QUIRE_SYNC_INTERVAL: syncIntervalSchema,
+  /**
+   * The local admin endpoint that `quire ingest|status|search` use while the server owns the
+   * embedded store. Bound to loopback unless QUIRE_ADMIN_HOST says otherwise, which needs
+   * QUIRE_ADMIN_TOKEN. Port 0: an ephemeral port, published in QUIRE_DATA_DIR/admin.json.
+   */
+  QUIRE_ADMIN_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  QUIRE_ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
+  QUIRE_ADMIN_TOKEN: optionalString.pipe(z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)").optional()),
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;
@@ -140,6 +151,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     );
   }
   const parsed = result.data;
+  if (!isLoopbackHost(parsed.QUIRE_ADMIN_HOST) && parsed.QUIRE_ADMIN_TOKEN === undefined) {
+    throw new EnvError([
+      `QUIRE_ADMIN_HOST: ${parsed.QUIRE_ADMIN_HOST} exposes the admin endpoint beyond this machine; set QUIRE_ADMIN_TOKEN (32+ characters) to protect it, or leave QUIRE_ADMIN_HOST unset`,
+    ]);
+  }
   const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.QUIRE_DATA_DIR);
   return {
     ...parsed,
@@ -149,6 +165,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     oauthEnabled: parsed.CHUTES_OAUTH_CLIENT_ID !== undefined,
     dataDir,
   };
+}
+
+/** Loopback interfaces: only processes on this machine reach them. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   inFlightStreams,
   installShutdownHandlers,
   isShuttingDown,
+  onShutdown,
   resetShutdownForTests,
   shutDown,
   trackStream,
@@ -163,5 +164,25 @@ describe("the store after the final close", () => {
     await closeStore();
     await expect(getStore()).rejects.toBeInstanceOf(StoreClosedError);
     await expect(getStore()).rejects.toThrow("The knowledge store is closed: the server is shutting down.");
+  });
+});
+
+describe("onShutdown", () => {
+  it("runs every hook before the store closes, a failing one included, while streams drain", async () => {
+    const { lines, logger } = recordingLogger();
+    const order: string[] = [];
+    onShutdown(async () => {
+      await settle();
+      order.push("admin endpoint closed");
+    });
+    onShutdown(() => {
+      throw new Error("timer already gone");
+    });
+    const unregistered = onShutdown(() => order.push("never"));
+    unregistered();
+    const code = await shutDown("SIGTERM", { timeoutMs: 1000, logger, closeStore: async () => void order.push("store closed"), exit: () => undefined });
+    expect(code).toBe(0);
+    expect(order).toEqual(["admin endpoint closed", "store closed"]);
+    expect(lines).toContain("a shutdown step failed; closing the store anyway");
   });
 });

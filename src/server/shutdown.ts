@@ -32,6 +32,8 @@ interface ShutdownState {
   stopping: boolean;
   streams: Set<symbol>;
   drainedListeners: Set<() => void>;
+  /** Stopped before the store closes, while the answers in flight finish (onShutdown). */
+  hooks: Set<() => Promise<unknown> | unknown>;
   running?: Promise<number>;
   uninstall?: () => void;
 }
@@ -40,13 +42,31 @@ const stateKey = Symbol.for("quire.shutdown");
 
 function state(): ShutdownState {
   const holder = globalThis as { [stateKey]?: ShutdownState };
-  holder[stateKey] ??= { stopping: false, streams: new Set(), drainedListeners: new Set() };
+  holder[stateKey] ??= { stopping: false, streams: new Set(), drainedListeners: new Set(), hooks: new Set() };
   return holder[stateKey];
 }
 
 /** True once a shutdown began: routes refuse new work (e.g. a 503 with Retry-After). */
 export function isShuttingDown(): boolean {
   return state().stopping;
+}
+
+/**
+ * Work to stop at shutdown before the store closes (the admin endpoint, the sync
+ * timer and a sync in progress). Hooks run while the answers in flight finish; a
+ * failing hook is logged and does not hold up the others. Returns an unregister.
+ */
+export function onShutdown(hook: () => Promise<unknown> | unknown): () => void {
+  const hooks = state().hooks;
+  hooks.add(hook);
+  return () => hooks.delete(hook);
+}
+
+async function runHooks(logger: ShutdownLogger): Promise<void> {
+  const results = await Promise.allSettled([...state().hooks].map(async (hook) => hook()));
+  for (const result of results) {
+    if (result.status === "rejected") logger.warn({ err: result.reason }, "a shutdown step failed; closing the store anyway");
+  }
 }
 
 /** Streams handed out by trackStream that have neither finished nor been cancelled. */
@@ -137,7 +157,8 @@ async function runShutdown(reason: string, options: ShutdownOptions): Promise<nu
   const logger = options.logger ?? log();
   const timeoutMs = options.timeoutMs ?? env().QUIRE_SHUTDOWN_TIMEOUT_MS;
   logger.info({ reason, inFlight: inFlightStreams(), timeoutMs }, "shutting down: finishing the answers in flight");
-  if (!(await waitForStreams(timeoutMs))) {
+  const [drained] = await Promise.all([waitForStreams(timeoutMs), runHooks(logger)]);
+  if (!drained) {
     logger.warn({ inFlight: inFlightStreams(), timeoutMs }, "shutdown timeout: closing the store with answers still streaming");
   }
   try {

@@ -20,6 +20,8 @@ export interface IngestOptions {
   retry?: RetryOptions;
   onProgress?: ProgressListener;
   now?: () => number;
+  /** Checked before each file and before embedding: an aborted run stops there, and the next run completes it. */
+  signal?: AbortSignal;
   /** Where skipped files are reported (default: the server log). */
   logger?: { warn: (object: object, message: string) => void };
 }
@@ -91,6 +93,7 @@ async function syncDocuments(options: IngestOptions): Promise<SyncCounts> {
   const stored = new Map((await store.listDocuments()).map((document) => [document.path, document.checksum]));
   let storeFailures = 0;
   for (const [index, file] of files.entries()) {
+    options.signal?.throwIfAborted();
     let chunkCount = 0;
     try {
       const { outcome, chunks } = await syncFile(options, file, stored.get(file));
@@ -152,6 +155,7 @@ export async function ingestDirectory(options: IngestOptions): Promise<IngestSum
     await store.recordIngest({ inProgress: true });
     const rebuilt = await store.upgradeLexicalIndex();
     const counts = await syncDocuments(options);
+    options.signal?.throwIfAborted();
     if (interrupted || rebuilt || counts.added + counts.updated + counts.removed > 0) await store.refreshLexicon();
     const summary: IngestSummary = { ...counts, ...(await embedIfKeyed(options)), durationMs: Math.round(now() - started) };
     await store.recordIngest({ ...summary });

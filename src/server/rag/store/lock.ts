@@ -115,7 +115,8 @@ function samePidSpace(holder: LockContent): boolean {
   return holder.pidSpace === undefined || holder.pidSpace === currentPidSpace();
 }
 
-function isAlive(pid: number): boolean {
+/** True when a process with this pid exists on this machine (also one of another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

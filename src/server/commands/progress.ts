@@ -1,4 +1,5 @@
-import type { CliOutput } from "@/cli/output";
+import "server-only";
+import type { CommandOutput } from "@/src/server/commands/output";
 import type { IngestProgress } from "@/src/server/rag/ingest/progress";
 
 const BAR_WIDTH = 24;
@@ -12,7 +13,7 @@ function bar(done: number, total: number): string {
  * Ingest progress: one redrawn line on a TTY (files, chunks, embedding
  * batches); on a pipe or in CI, plain lines at each tenth and each batch.
  */
-export function createProgressReporter(output: CliOutput): { onProgress: (event: IngestProgress) => void; finish(): void } {
+export function createProgressReporter(output: CommandOutput): { onProgress: (event: IngestProgress) => void; finish(): void } {
   let chunks = 0;
   let files = { done: 0, total: 0 };
   let lastTenth = -1;
