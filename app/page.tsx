@@ -1,5 +1,6 @@
 import { QuireApp } from "@/src/client/quire-app";
+import { appConfig } from "@/src/server/app-config";
 
-export default function HomePage() {
-  return <QuireApp />;
+export default async function HomePage() {
+  return <QuireApp config={await appConfig()} />;
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { corpusDir, numberFlag, repoRoot, round, summarize, writeResults } from "@/bench/lib/report";
 import { APP_ORIGIN, startAppEnvironment } from "@/test/support/app-harness";
 import { ingestWithCli } from "@/test/support/ingest";
+import { readStream } from "@/bench/lib/stream-timing";
 
 /**
  * `npm run bench:chat [-- --runs 30 --first-token-ms 150]`: what Quire adds to a
@@ -26,23 +27,6 @@ const key = fakes.keys.chutesKey("bench");
 fakes.setBehavior(key, { firstTokenDelayMs: firstTokenMs });
 const questions = ["How do I set up a Quilibrium node?", "What is the QUIL token used for?", "How are rewards calculated?", "How do I back up my keys?"];
 
-/** Reads a stream until it ends, noting when `marker` first appears. */
-async function timeStream(response: Response, marker: string, started: number) {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let firstToken = Number.NaN;
-  let seen = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (Number.isNaN(firstToken)) {
-      seen += decoder.decode(value, { stream: true });
-      if (seen.includes(marker)) firstToken = performance.now() - started;
-    }
-  }
-  return { firstToken, total: performance.now() - started };
-}
-
 async function direct(question: string) {
   const started = performance.now();
   const embedding = await fetch(`${fakes.chutesEmbedUrl}/embeddings`, {
@@ -56,7 +40,7 @@ async function direct(question: string) {
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: JSON.stringify({ model: "deepseek-ai/DeepSeek-V3.2-TEE", stream: true, messages: [{ role: "user", content: question }] }),
   });
-  return timeStream(response, '"content":"B', started);
+  return readStream(response, started, /"content":"B/, "[DONE]");
 }
 
 async function viaQuire(question: string) {
@@ -70,7 +54,7 @@ async function viaQuire(question: string) {
     { params: Promise.resolve({}) },
   );
   if (response.status !== 200) throw new Error(`Quire answered ${response.status}: ${await response.text()}`);
-  return timeStream(response, '"type":"text-delta"', started);
+  return readStream(response, started, /"type":"text-delta"/, '"type":"finish"');
 }
 
 const samples = { direct: { firstToken: [] as number[], total: [] as number[] }, quire: { firstToken: [] as number[], total: [] as number[] } };

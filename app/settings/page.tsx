@@ -1,5 +1,6 @@
 import { QuireApp } from "@/src/client/quire-app";
+import { appConfig } from "@/src/server/app-config";
 
-export default function SettingsPage() {
-  return <QuireApp initialView="settings" />;
+export default async function SettingsPage() {
+  return <QuireApp config={await appConfig()} initialView="settings" />;
 }

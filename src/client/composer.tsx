@@ -1,7 +1,6 @@
 "use client";
 
-import type { FormEvent, KeyboardEvent } from "react";
-import { CHAT_LIMITS } from "@/src/shared/chat";
+import { useId, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 
 interface ComposerProps {
   draft: string;
@@ -9,10 +8,14 @@ interface ComposerProps {
   onSend: () => void;
   onStop: () => void;
   busy: boolean;
+  /** The server's QUIRE_MAX_MESSAGE_CHARS, from the page config: the same limit the chat route enforces. */
+  maxChars: number;
+  inputRef?: RefObject<HTMLTextAreaElement | null>;
 }
 
 /** The question box: Enter sends, Shift+Enter adds a line; Stop replaces Send while an answer streams. */
-export function Composer({ draft, onDraftChange, onSend, onStop, busy }: ComposerProps) {
+export function Composer({ draft, onDraftChange, onSend, onStop, busy, maxChars, inputRef }: ComposerProps) {
+  const counterId = useId();
   function submit(event: FormEvent) {
     event.preventDefault();
     onSend();
@@ -25,20 +28,29 @@ export function Composer({ draft, onDraftChange, onSend, onStop, busy }: Compose
     }
   }
 
+  const nearLimit = draft.length >= maxChars * 0.9;
   return (
     <form className="composer" onSubmit={submit}>
       <label htmlFor="question" className="visually-hidden">
         Your question
       </label>
-      <textarea
-        id="question"
-        value={draft}
-        onChange={(event) => onDraftChange(event.target.value)}
-        onKeyDown={onKeyDown}
-        placeholder="Ask a question about the docs…"
-        rows={2}
-        maxLength={CHAT_LIMITS.maxMessageChars}
-      />
+      <div className="composer-input">
+        <textarea
+          id="question"
+          ref={inputRef}
+          value={draft}
+          onChange={(event) => onDraftChange(event.target.value)}
+          onKeyDown={onKeyDown}
+          placeholder="Ask a question about the docs… (Enter sends, Shift+Enter adds a line)"
+          rows={2}
+          maxLength={maxChars}
+          aria-describedby={counterId}
+        />
+        <span id={counterId} className={nearLimit ? "char-counter near-limit" : "char-counter muted"} data-testid="char-counter">
+          {draft.length.toLocaleString("en")} / {maxChars.toLocaleString("en")}
+          <span className="visually-hidden"> characters</span>
+        </span>
+      </div>
       {busy ? (
         <button type="button" className="danger" onClick={onStop}>
           Stop

@@ -1,5 +1,6 @@
 "use client";
 
+import type { ReactNode } from "react";
 import { AnswerText, SourceList } from "@/src/client/answer-text";
 import type { QuireMessage } from "@/src/client/conversation-store";
 import { sourceFromPart, type ChatSource } from "@/src/shared/sources";
@@ -8,15 +9,18 @@ interface MessageViewProps {
   message: QuireMessage;
   interrupted: boolean;
   streaming: boolean;
+  /** Edit on a question, Regenerate on the last answer (`message-actions.tsx`). */
+  actions?: ReactNode;
 }
 
 /** One turn: the user's question, or an answer with its citations, sources and state. */
-export function MessageView({ message, interrupted, streaming }: MessageViewProps) {
+export function MessageView({ message, interrupted, streaming, actions }: MessageViewProps) {
   const text = message.parts.map((part) => (part.type === "text" ? part.text : "")).join("");
   if (message.role === "user") {
     return (
       <article className="message user" aria-label="Your message">
         <p>{text}</p>
+        {actions}
       </article>
     );
   }
@@ -45,6 +49,7 @@ export function MessageView({ message, interrupted, streaming }: MessageViewProp
           {message.metadata.retrieval === "fulltext" && " · full-text search"}
         </p>
       )}
+      {actions}
     </article>
   );
 }

@@ -1,25 +1,28 @@
 "use client";
 
-import { useEffect, useState } from "react";
-import { ChatView } from "@/src/client/chat-view";
-import { emptyConversation, loadConversation, type StoredConversation } from "@/src/client/conversation-store";
+import { useState } from "react";
+import "@/src/client/workspace.css";
+import { ChatWorkspace } from "@/src/client/chat-workspace";
+import { DeleteLocalData } from "@/src/client/delete-local-data";
+import { useHistory } from "@/src/client/history/use-history";
 import { ProviderCards } from "@/src/client/provider-cards";
 import { connectedProviders, useAuthStatus } from "@/src/client/use-auth-status";
+import type { AppConfig } from "@/src/shared/app-config";
 
-/** First run shows the provider setup; once a provider is connected, the chat. */
-export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "settings" }) {
+interface QuireAppProps {
+  /** From the page (a server component): the configured limits and branding. */
+  config: AppConfig;
+  initialView?: "chat" | "settings";
+}
+
+/** First run shows the provider setup; the first working credential leads straight into the chat. */
+export function QuireApp({ config, initialView = "chat" }: QuireAppProps) {
   const { status, error, refresh } = useAuthStatus();
-  // Until the user picks a view, it follows the first status: chat when connected, setup otherwise.
-  // Connecting on the setup screen keeps it open, so the user sees "Connected as …" first.
+  // Until the user picks a view, it follows the status: chat when connected, setup otherwise.
+  // So saving the first working key on the setup screen opens the chat; Settings stays in the header.
   const [chosenView, setView] = useState<"chat" | "settings" | null>(initialView === "settings" ? "settings" : null);
-  const [firstStatusConnected, setFirstStatusConnected] = useState<boolean | null>(null);
-  const [conversation, setConversation] = useState<StoredConversation | null>(null);
-
-  useEffect(() => {
-    // localStorage exists only in the browser, so the saved conversation is read after mount.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    setConversation(typeof window === "undefined" ? emptyConversation : loadConversation());
-  }, []);
+  const history = useHistory();
+  const { conversations } = history;
 
   if (error) {
     return (
@@ -33,11 +36,10 @@ export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "set
       </main>
     );
   }
-  if (!status || !conversation) return <main className="page muted">Loading…</main>;
+  if (!status || !conversations) return <main className="page muted">Loading…</main>;
 
   const connected = connectedProviders(status).length > 0;
-  if (firstStatusConnected === null) setFirstStatusConnected(connected);
-  const view = chosenView ?? ((firstStatusConnected ?? connected) ? "chat" : "settings");
+  const view = chosenView ?? (connected ? "chat" : "settings");
   if (!connected || view === "settings") {
     return (
       <main className="page setup">
@@ -45,7 +47,7 @@ export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "set
           <h1 className="logo">Quire</h1>
           {connected ? (
             <button type="button" onClick={() => setView("chat")}>
-              {firstStatusConnected ? "Back to chat" : "Start chatting"}
+              Back to chat
             </button>
           ) : null}
         </header>
@@ -55,8 +57,9 @@ export function QuireApp({ initialView = "chat" }: { initialView?: "chat" | "set
           key is stored only in an encrypted, httpOnly cookie in this browser.
         </p>
         <ProviderCards status={status} onChange={refresh} />
+        <DeleteLocalData beforeDelete={history.close} />
       </main>
     );
   }
-  return <ChatView status={status} initial={conversation} onOpenSettings={() => setView("settings")} />;
+  return <ChatWorkspace config={config} status={status} history={{ ...history, conversations }} onOpenSettings={() => setView("settings")} />;
 }

@@ -1,27 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { setUpBrowserApp } from "@/test/e2e/support/browser-app";
-import { ingestWithCli } from "@/test/support/ingest";
+import { ingestedDocs } from "@/test/e2e/support/ingested-docs";
 import { ChatPage } from "@/test/e2e/pages/chat-page";
 
-/** A small docs folder, ingested (full text and fake vectors) before the app starts. */
-async function ingestedDocs(env: Record<string, string>): Promise<Record<string, string>> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "quire-e2e-cite-"));
-  const docsDir = path.join(dataDir, "docs");
-  mkdirSync(path.join(docsDir, "guide"), { recursive: true });
-  writeFileSync(
-    path.join(docsDir, "guide/install.md"),
-    "# Installing Quire\n\n## Linux\n\nDownload the tarball, unpack it into /opt/quire and run `quire serve`. It needs glibc 2.31.\n",
-  );
-  writeFileSync(path.join(docsDir, "staking.md"), "# Staking\n\nStaking locks tokens for an epoch; rewards are paid at the end of each epoch.\n");
-  const appEnv = { ...env, QUIRE_DATA_DIR: dataDir, QUIRE_DOCS_DIR: docsDir };
-  await ingestWithCli({ ...process.env, ...appEnv });
-  return appEnv;
-}
-
-const t = setUpBrowserApp((fakes) => ingestedDocs({ ...fakes.env(), CHUTES_API_KEY: fakes.keys.chutesKey("operator") }));
+const t = setUpBrowserApp((fakes) => ingestedDocs({ ...fakes.env(), CHUTES_API_KEY: fakes.keys.chutesKey("operator") }, "quire-e2e-cite-"));
 
 describe("citations in Chromium", () => {
   it("turns [n] into chips that open the cited excerpt, lists only cited sources, and keeps them after a reload", async () => {

@@ -19,12 +19,12 @@ describe("connect a key and chat, in Chromium", () => {
     });
     await setup.enterKey("Chutes", key);
     await setup.card("Chutes").getByRole("button", { name: "Checking key…" }).waitFor();
-    await t.page.getByText("Connected as alice").first().waitFor();
-    await expect.poll(() => setup.badge("Chutes").textContent()).toBe("API Key");
-    await t.page.getByRole("button", { name: "Start chatting" }).click();
 
+    // The first working key leads straight into the chat, ready to type; Settings is one click away.
     const chat = new ChatPage(t.page);
     await expect.poll(() => chat.badge.textContent()).toBe("API Key");
+    await expect.poll(() => t.page.evaluate(() => document.activeElement?.id)).toBe("question");
+    await t.page.getByRole("button", { name: "Settings" }).waitFor();
     await chat.ask("How do I run a node?");
     // Streaming: the Stop button shows while tokens arrive, then the full answer remains.
     await chat.stopButton.waitFor();
@@ -69,7 +69,6 @@ describe("connect a key and chat, in Chromium", () => {
     const setup = new SetupPage(t.page);
     await t.page.goto(t.app.url);
     await setup.enterKey("OpenRouter", key);
-    await t.page.getByRole("button", { name: "Start chatting" }).click();
     const chat = new ChatPage(t.page);
     await chat.question.waitFor();
     await chat.ask("Tell me everything");
@@ -88,7 +87,6 @@ describe("connect a key and chat, in Chromium", () => {
     const setup = new SetupPage(t.page);
     await t.page.goto(t.app.url);
     await setup.enterKey("Chutes", key);
-    await t.page.getByRole("button", { name: "Start chatting" }).click();
     const chat = new ChatPage(t.page);
     await chat.ask("What is Quilibrium?");
     await t.page.getByRole("button", { name: "Send" }).waitFor({ timeout: 20_000 });

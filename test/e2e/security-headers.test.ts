@@ -113,9 +113,8 @@ describe("security headers and CSP, in Chromium", () => {
     // Save a key through the UI, then chat with it: fetches and the stream are same-origin.
     const setup = new SetupPage(page);
     await setup.enterKey("Chutes", t.fakes.keys.chutesKey("alice"));
-    await page.getByText("Connected as alice").first().waitFor();
-    await page.getByRole("button", { name: "Start chatting" }).click();
     const chat = new ChatPage(page);
+    await chat.question.waitFor();
     await chat.ask("How do I install Quire on Linux?");
     await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 20_000 });
     expect((await chat.answers.last().textContent()) ?? "").not.toBe("");

@@ -21,11 +21,11 @@ export function embedInputs(input: z.infer<typeof embeddingInputSchema>): Embedd
 }
 
 /**
- * Latency knobs for a non-stream answer. Returns false when the response must
+ * Latency knobs for an embedding answer (embedDelayMs, else firstTokenDelayMs). Returns false when the response must
  * not be sent: the client left, or the knob says to cut the connection.
  */
 export async function holdResponse(exchange: Exchange, behavior: Behavior): Promise<boolean> {
-  if (!(await sleep(behavior.firstTokenDelayMs ?? 0, exchange.signal))) return false;
+  if (!(await sleep(behavior.embedDelayMs ?? behavior.firstTokenDelayMs ?? 0, exchange.signal))) return false;
   if (behavior.dropAfterTokens !== undefined) {
     dropConnection(exchange);
     return false;

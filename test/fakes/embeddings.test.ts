@@ -37,6 +37,21 @@ async function embedOpenRouter(input: string | string[]): Promise<number[][]> {
 }
 
 describe("embeddings (PROTOCOLS §1.4, §2.2)", () => {
+  it("wait embedDelayMs when set, else firstTokenDelayMs, on both providers", async () => {
+    const elapsed = async (embed: () => Promise<unknown>) => {
+      const started = performance.now();
+      await embed();
+      return performance.now() - started;
+    };
+    fakes.setBehavior("*", { embedDelayMs: 150, firstTokenDelayMs: 0 });
+    expect(await elapsed(() => embedChutes("a"))).toBeGreaterThanOrEqual(145);
+    expect(await elapsed(() => embedOpenRouter("a"))).toBeGreaterThanOrEqual(145);
+    fakes.setBehavior("*", { embedDelayMs: 0, firstTokenDelayMs: 400 });
+    expect(await elapsed(() => embedChutes("a"))).toBeLessThan(300);
+    fakes.setBehavior("*", { firstTokenDelayMs: 150 });
+    expect(await elapsed(() => embedChutes("a"))).toBeGreaterThanOrEqual(145);
+  });
+
   it("return 1024-dim vectors in input order, the same on both providers and across calls", async () => {
     const texts = ["How do I configure the index?", "Postgres scaling guide"];
     const chutes = await embedChutes(texts);

@@ -29,6 +29,8 @@ export interface Behavior {
   serverError?: boolean;
   /** Delay before the first content token (and before a non-stream response). */
   firstTokenDelayMs?: number;
+  /** Delay before an embedding response; unset means firstTokenDelayMs. */
+  embedDelayMs?: number;
   /** Pace of content tokens; unset means as fast as the socket takes them. */
   tokensPerSecond?: number;
   /** Destroy the socket after N content tokens, without [DONE]. */

@@ -36,6 +36,8 @@ describe("POST /api/chat with a key in the Authorization header", () => {
     const response = await chat(key, { messages: [userMessage("How do I install the node?")] });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/event-stream");
+    // Tells Next.js's compression (and any proxy) to leave the event stream alone.
+    expect(response.headers.get("cache-control")).toMatch(/(^|,)\s*no-transform\s*(,|$)/);
     const chunks = await readUiStream(response);
     expect(streamedText(chunks).length).toBeGreaterThan(20);
     expect(chunks.at(-1)?.type).toBe("finish");

@@ -7,15 +7,24 @@ import { migrate } from "@/src/server/rag/store/schema";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import { lexicalQuestions, writeLexicalFixtures } from "@/test/integration/support/lexical-fixtures";
 import { freePort } from "@/test/support/net";
-import { extensionControlFileExists, postgresql, startPostgresServer, type PostgresServer } from "@/test/support/postgres-server";
+import {
+  copyInstallationWithout,
+  createDatabase,
+  extensionControlFileExists,
+  postgresql,
+  startPostgresServer,
+  type CopiedInstallation,
+  type PostgresServer,
+} from "@/test/support/postgres-server";
 
 /**
  * The `pg` path against a real PostgreSQL: the newest Debian PostgreSQL found
- * under /usr/lib/postgresql (Debian has no pgvector package, so usually without
- * it). A throwaway cluster is started as the `postgres` user on a free port and
- * removed afterwards. Without pgvector `openStore` refuses, so the lexical index
- * (migrations 1 and 2 need only pg_trgm) is checked through `connectPostgres`
- * against the PGlite store: the same SQL must rank the same on both engines.
+ * under /usr/lib/postgresql. A throwaway cluster is started as the `postgres` user
+ * on a free port and removed afterwards. The "pgvector is not installed" test runs
+ * a cluster of a copy of that installation without pgvector when this one has it.
+ * The lexical index (migrations 1 and 2 need only pg_trgm) is checked through
+ * `connectPostgres` against the PGlite store: the same SQL must rank the same on
+ * both engines.
  */
 const { skipReason, installation } = postgresql;
 const version = installation?.version ?? "?";
@@ -24,9 +33,17 @@ const binaries = installation?.binaries ?? "/usr/lib/postgresql";
 /**
  * Whether the server will list pgvector in pg_available_extensions, which reads the
  * control files of its share directory. Known before the server starts, so the test
- * title can say it; the test itself asks the running server.
+ * titles can say it; the tests themselves ask the running server.
  */
 const pgvectorExpected = installation !== null && extensionControlFileExists(installation, "vector");
+
+async function availableExtensions(databaseUrl: string): Promise<string[]> {
+  const client = await connectPostgres(databaseUrl);
+  const rows = await client
+    .query("SELECT name FROM pg_available_extensions WHERE name IN ('pg_trgm', 'vector') ORDER BY name")
+    .finally(() => client.close());
+  return rows.map((row) => String(row.name));
+}
 
 describe.skipIf(skipReason !== null)(
   skipReason === null
@@ -42,18 +59,71 @@ describe.skipIf(skipReason !== null)(
 
     afterAll(() => server?.stop());
 
-    it(
-      pgvectorExpected
-        ? `fails with a clear "pgvector extension is not installed" error (skipped: pgvector is installed on PostgreSQL ${version})`
-        : 'fails with a clear "pgvector extension is not installed" error',
-      async ({ skip }) => {
-        const client = await connectPostgres(databaseUrl());
-        const rows = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").finally(() => client.close());
-        skip(rows.length > 0, `pgvector is available on PostgreSQL ${version}, so openStore does not refuse`);
-        const attempt = openStore({ databaseUrl: databaseUrl() });
+    describe(pgvectorExpected ? "a server without pgvector (a copy of this installation without it)" : "this server, which has no pgvector", () => {
+      let copy: CopiedInstallation | undefined;
+      let bare: PostgresServer | undefined;
+
+      beforeAll(async () => {
+        if (!pgvectorExpected) return;
+        copy = copyInstallationWithout(installation!, "vector");
+        bare = await startPostgresServer(copy);
+      }, 120_000);
+      afterAll(() => {
+        bare?.stop();
+        copy?.remove();
+      });
+
+      it('fails with a clear "pgvector extension is not installed" error', async () => {
+        const url = (bare ?? server).url();
+        expect(await availableExtensions(url)).toEqual(["pg_trgm"]);
+        const attempt = openStore({ databaseUrl: url });
         await expect(attempt).rejects.toThrow(StoreError);
         await expect(attempt).rejects.toMatchObject({ reason: "pgvector_missing" });
         await expect(attempt).rejects.toThrow(/The pgvector extension is not installed on the PostgreSQL server at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+      });
+    });
+
+    describe.skipIf(!pgvectorExpected)(
+      pgvectorExpected ? "a user who may not create extensions" : `a user who may not create extensions (skipped: no pgvector for PostgreSQL ${version})`,
+      () => {
+        /** Runs SQL as the superuser in `database`. */
+        async function asSuperuser(database: string, sql: string): Promise<void> {
+          const admin = await connectPostgres(databaseUrl(database));
+          await admin.exec(sql).finally(() => admin.close());
+        }
+        const userUrl = (user: string, database: string) => `postgres://${user}:secret@127.0.0.1:${server.port}/${database}`;
+
+        beforeAll(async () => {
+          await asSuperuser("postgres", "CREATE ROLE quire_owner LOGIN; CREATE ROLE quire_guest LOGIN");
+          await asSuperuser("postgres", "CREATE DATABASE quire_owned OWNER quire_owner");
+          await asSuperuser("postgres", "CREATE DATABASE quire_guested");
+        });
+
+        it("gets a StoreError that says to run CREATE EXTENSION as a superuser, then opens once that is done", async () => {
+          const attempt = openStore({ databaseUrl: userUrl("quire_owner", "quire_owned") });
+          await expect(attempt).rejects.toThrow(StoreError);
+          await expect(attempt).rejects.toMatchObject({ reason: "pgvector_permission" });
+          await expect(attempt).rejects.toThrow(/may not enable it\. Run `CREATE EXTENSION vector;` once as a superuser/);
+          await expect(attempt).rejects.not.toThrow(/secret/);
+          await asSuperuser("quire_owned", "CREATE EXTENSION vector");
+          // pg_trgm is a trusted extension: the database's owner enables it in the migration.
+          const store = await openStore({ databaseUrl: userUrl("quire_owner", "quire_owned") });
+          expect(await store.status()).toMatchObject({ kind: "postgres", documents: 0 });
+          await store.close();
+        });
+
+        it("gets a StoreError, not a raw pg error, when it may not create tables in the public schema (PostgreSQL 15+)", async () => {
+          await asSuperuser("quire_guested", "CREATE EXTENSION vector");
+          const attempt = openStore({ databaseUrl: userUrl("quire_guest", "quire_guested") });
+          await expect(attempt).rejects.toThrow(StoreError);
+          await expect(attempt).rejects.toMatchObject({ reason: "schema_permission" });
+          await expect(attempt).rejects.toThrow(/may not create Quire's tables at postgres:\/\/quire_guest:\*\*\*@.*GRANT CREATE ON SCHEMA public TO <user>; CREATE EXTENSION IF NOT EXISTS pg_trgm;/);
+          // What the message says to do, and then it opens.
+          await asSuperuser("quire_guested", "GRANT CREATE ON SCHEMA public TO quire_guest; CREATE EXTENSION IF NOT EXISTS pg_trgm");
+          const store = await openStore({ databaseUrl: userUrl("quire_guest", "quire_guested") });
+          expect(await store.status()).toMatchObject({ kind: "postgres", documents: 0 });
+          await store.close();
+        });
       },
     );
 
@@ -74,9 +144,7 @@ describe.skipIf(skipReason !== null)(
 
       beforeAll(async () => {
         // A database of its own, so the pgvector test above sees a pristine server.
-        const admin = await connectPostgres(databaseUrl());
-        await admin.exec("CREATE DATABASE quire_lexical").finally(() => admin.close());
-        client = await connectPostgres(databaseUrl("quire_lexical"));
+        client = await connectPostgres(await createDatabase(server, "quire_lexical"));
         await migrate(client);
         postgres = createKnowledgeStore(client, { location: databaseUrl("quire_lexical"), readOnly: false, exclusive: (work) => work() });
         // PGlite built the way openStore({ inMemory: true }) builds it, keeping its client for raw SQL.

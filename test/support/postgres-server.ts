@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { freePort } from "@/test/support/net";
 
 /**
@@ -46,17 +47,58 @@ function findPostgresql(): { installation: PostgresInstallation | null; skipReas
 /** What this machine offers, known when the test file loads (so that test titles can say it). */
 export const postgresql = findPostgresql();
 
-/** Whether the server will list extension `name` (its control file is in the share directory). */
-export function extensionControlFileExists(installation: PostgresInstallation, name: string): boolean {
-  let share = `/usr/share/postgresql/${installation.version}`;
+function shareDirectory(installation: PostgresInstallation): string {
   try {
-    share = execFileSync(path.join(installation.binaries, "pg_config"), ["--sharedir"], { stdio: "pipe" }).toString().trim();
+    return execFileSync(path.join(installation.binaries, "pg_config"), ["--sharedir"], { stdio: "pipe" }).toString().trim();
   } catch {
-    // Debian's layout above.
+    return `/usr/share/postgresql/${installation.version}`; // Debian's layout
   }
-  return existsSync(path.join(share, "extension", `${name}.control`));
 }
 
+/** Whether the server will list extension `name` (its control file is in the share directory). */
+export function extensionControlFileExists(installation: PostgresInstallation, name: string): boolean {
+  return existsSync(path.join(shareDirectory(installation), "extension", `${name}.control`));
+}
+
+/** Why a test that needs a real PostgreSQL with pgvector cannot run here, or null when it can. */
+export function pgvectorSkipReason(): string | null {
+  if (postgresql.installation === null) return postgresql.skipReason;
+  return extensionControlFileExists(postgresql.installation, "vector")
+    ? null
+    : `pgvector is not installed for PostgreSQL ${postgresql.installation.version} (scripts/install-pgvector.sh builds it)`;
+}
+
+export interface CopiedInstallation extends PostgresInstallation {
+  /** Deletes the copy. */
+  remove(): void;
+}
+
+/**
+ * A copy of `installation` without extension `name` (its control, SQL and library files),
+ * for testing a server that lacks it on a machine that has it. PostgreSQL finds its share
+ * and library directories relative to its own executable, so a copy of both trees under a
+ * temporary prefix, in the same relative layout, serves its own share directory.
+ */
+export function copyInstallationWithout(installation: PostgresInstallation, name: string): CopiedInstallation {
+  const prefix = mkdtempSync(path.join(tmpdir(), `quire-pg${installation.version}-no-${name}-`));
+  // The postgres user runs the copy's binaries.
+  chmodSync(prefix, 0o755);
+  const home = path.dirname(installation.binaries);
+  const share = shareDirectory(installation);
+  const without = (source: string) => !path.basename(source).startsWith(name);
+  try {
+    cpSync(home, path.join(prefix, home), { recursive: true, filter: without });
+    cpSync(share, path.join(prefix, share), { recursive: true, filter: without });
+  } catch (error) {
+    rmSync(prefix, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    version: installation.version,
+    binaries: path.join(prefix, installation.binaries),
+    remove: () => rmSync(prefix, { recursive: true, force: true }),
+  };
+}
 
 export interface PostgresServer {
   readonly version: string;
@@ -68,9 +110,8 @@ export interface PostgresServer {
   stop(): void;
 }
 
-/** Starts a fresh cluster. Only call when `postgresql.skipReason` is null. */
-export async function startPostgresServer(): Promise<PostgresServer> {
-  const installation = postgresql.installation;
+/** Starts a fresh cluster (of this machine's newest PostgreSQL by default). Only call when `postgresql.skipReason` is null. */
+export async function startPostgresServer(installation = postgresql.installation): Promise<PostgresServer> {
   if (installation === null) throw new Error(`PostgreSQL cannot be started here: ${postgresql.skipReason}`);
   const asPostgres = (command: string, args: string[]) =>
     execFileSync("runuser", ["-u", "postgres", "--", path.join(installation.binaries, command), ...args], { stdio: "pipe", timeout: 60_000 });
@@ -100,4 +141,17 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates database `name` on the server (a test's own, so that tests sharing a server do not see each other's tables). */
+export async function createDatabase(server: PostgresServer, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Not a plain database name: ${name}`);
+  const admin = new pg.Client({ connectionString: server.url() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return server.url(name);
 }

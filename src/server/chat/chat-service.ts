@@ -103,6 +103,10 @@ export async function runChat(input: ChatInput): Promise<Response> {
     },
     onError: streamErrorText,
   });
-  const headers = appendSetCookies(new Headers({ "X-Quire-Attempts": String(attempts) }), input.setCookies ?? []);
+  // no-transform: Next.js (and proxies) would otherwise gzip the event stream, paying CPU on every flush.
+  const headers = appendSetCookies(
+    new Headers({ "X-Quire-Attempts": String(attempts), "Cache-Control": "no-cache, no-transform" }),
+    input.setCookies ?? [],
+  );
   return createUIMessageStreamResponse({ stream, headers });
 }

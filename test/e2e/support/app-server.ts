@@ -40,13 +40,13 @@ async function waitForReady(url: string, child: ChildProcess, logs: () => string
 }
 
 /** Starts the built app (`next start`) on a free port, with the given env on top of test defaults. */
-export async function startAppServer(env: Record<string, string>): Promise<AppServer> {
+export async function startAppServer(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<AppServer> {
   ensureBuilt();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = env.QUIRE_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "quire-e2e-"));
   let output = "";
-  const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,
     env: {
       ...process.env,

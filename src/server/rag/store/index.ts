@@ -6,7 +6,7 @@ import { acquireStoreLock, type LockPurpose, type LockTimings } from "@/src/serv
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
 import { openPostgresClient, redactDatabaseUrl } from "@/src/server/rag/store/postgres-client";
 import { isMigrated, migrate } from "@/src/server/rag/store/schema";
-import { StoreError, type SqlClient } from "@/src/server/rag/store/sql-client";
+import { isInsufficientPrivilege, StoreError, type SqlClient } from "@/src/server/rag/store/sql-client";
 import { withAdvisoryLock } from "@/src/server/rag/store/advisory-lock";
 
 export type { KnowledgeStore, StoreStatus, DocumentRecord } from "@/src/server/rag/store/knowledge-store";
@@ -43,10 +43,11 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
   const readOnly = options.readOnly ?? false;
   const databaseUrl = options.databaseUrl ?? (options.dataDir === undefined && !options.inMemory ? env().DATABASE_URL : undefined);
   if (databaseUrl !== undefined) {
+    const location = redactDatabaseUrl(databaseUrl);
     const client = await openPostgresClient(databaseUrl);
-    await prepareSchema(client, readOnly);
+    await prepareSchema(client, readOnly, location);
     return createKnowledgeStore(client, {
-      location: redactDatabaseUrl(databaseUrl),
+      location,
       readOnly,
       exclusive: (work) => withAdvisoryLock(databaseUrl, work),
     });
@@ -69,7 +70,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
   }
 }
 
-async function prepareSchema(client: SqlClient, readOnly: boolean): Promise<void> {
+async function prepareSchema(client: SqlClient, readOnly: boolean, where = "the embedded store"): Promise<void> {
   try {
     if (!readOnly) await migrate(client);
     else if (!(await isMigrated(client))) {
@@ -77,6 +78,16 @@ async function prepareSchema(client: SqlClient, readOnly: boolean): Promise<void
     }
   } catch (error) {
     await client.close();
+    // 42501 insufficient_privilege: PostgreSQL 15+ no longer lets every user create tables in `public`.
+    if (isInsufficientPrivilege(error)) {
+      throw new StoreError(
+        "schema_permission",
+        `This PostgreSQL user may not create Quire's tables at ${where} (${(error as Error).message}). ` +
+          "Make the user the database's owner, or run once as a superuser in that database: " +
+          "`GRANT CREATE ON SCHEMA public TO <user>; CREATE EXTENSION IF NOT EXISTS pg_trgm;`.",
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import pg from "pg";
-import { StoreError, type SqlClient, type SqlExecutor } from "@/src/server/rag/store/sql-client";
+import { isInsufficientPrivilege, StoreError, type SqlClient, type SqlExecutor } from "@/src/server/rag/store/sql-client";
 
 function wrap(target: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
@@ -51,7 +51,7 @@ async function ensurePgvector(client: SqlExecutor, where: string): Promise<void>
   try {
     await client.exec("CREATE EXTENSION IF NOT EXISTS vector");
   } catch (error) {
-    if ((error as { code?: string }).code === "42501") {
+    if (isInsufficientPrivilege(error)) {
       throw new StoreError(
         "pgvector_permission",
         `The pgvector extension is installed on ${where} but this user may not enable it. ` +

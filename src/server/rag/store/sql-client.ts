@@ -17,8 +17,13 @@ export interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/** PostgreSQL's SQLSTATE 42501 (insufficient_privilege), as both `pg` and PGlite report it in `code`. */
+export function isInsufficientPrivilege(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === "42501";
+}
+
 /** Why the store could not be opened; the message is meant for the operator. */
-export type StoreErrorReason = "pgvector_missing" | "pg_trgm_missing" | "pgvector_permission" | "unreachable" | "schema_missing" | "read_only";
+export type StoreErrorReason = "pgvector_missing" | "pg_trgm_missing" | "pgvector_permission" | "schema_permission" | "unreachable" | "schema_missing" | "read_only";
 
 export class StoreError extends Error {
   constructor(

@@ -1,0 +1,34 @@
+export interface StreamTiming {
+  ok: boolean;
+  /** ms from `started` to the first chunk matching the first-token pattern; NaN if none did. */
+  firstToken: number;
+  /** ms from `started` to the end of the stream. */
+  total: number;
+  detail?: string;
+}
+
+/**
+ * Reads a streamed response to its end, noting when `firstToken` first matches and
+ * whether `complete` (the stream's own end marker) was seen. A chunk boundary may
+ * split a marker, so each chunk is searched together with the tail of the last one.
+ */
+export async function readStream(response: Response, started: number, firstToken: RegExp, complete: string): Promise<StreamTiming> {
+  if (!response.ok || response.body === null) {
+    return { ok: false, firstToken: Number.NaN, total: performance.now() - started, detail: `${response.status} ${(await response.text()).slice(0, 200)}` };
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let first = Number.NaN;
+  let tail = "";
+  let completed = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const text = tail + decoder.decode(value, { stream: true });
+    if (Number.isNaN(first) && firstToken.test(text)) first = performance.now() - started;
+    if (text.includes(complete)) completed = true;
+    if (text.includes('"type":"error"')) return { ok: false, firstToken: first, total: performance.now() - started, detail: text.slice(0, 300) };
+    tail = text.slice(-64);
+  }
+  return { ok: completed && !Number.isNaN(first), firstToken: first, total: performance.now() - started, detail: completed ? undefined : "no end of stream" };
+}
