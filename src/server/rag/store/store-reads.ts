@@ -8,7 +8,7 @@ import {
   toVectorLiteral,
 } from "@/src/server/rag/store/rows";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
-import { readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
+import { DEFAULT_EF_SEARCH, readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
 import type { StoreStatus } from "@/src/server/rag/store/knowledge-store";
 import type { PendingChunk, ScoredChunk } from "@/src/server/rag/types";
 
@@ -58,23 +58,39 @@ export const VECTOR_SEARCH_SQL = `SELECT ${SELECT_CHUNK}, (1 - nearest.distance)
      JOIN chunks c ON c.id = nearest.chunk_id JOIN documents d ON d.id = c.document_id
      ORDER BY nearest.distance, c.id`;
 
-/** pgvector's default candidate list (40) loses recall on corpora with many near-duplicate chunks. */
-export const DEFAULT_EF_SEARCH = 100;
+export { DEFAULT_EF_SEARCH } from "@/src/server/rag/store/vector-table";
 
+/** PostgreSQL's undefined_table: no vector table yet (nothing embedded), so no vector hits. */
+const UNDEFINED_TABLE = "42P01";
+
+/**
+ * At Quire's ef_search (set for the session when the store opens) a search is one
+ * statement: no transaction, no SET, no check that the table exists (its absence
+ * is an error code). Chat turns queue behind each other on PGlite's one thread, so
+ * the four round trips this used to take cost every concurrent chat. Other
+ * settings (recall measurements, the exact baseline) run in a transaction.
+ */
 export async function searchVector(
   client: SqlClient,
   embedding: number[],
   k: number,
   options: { exact?: boolean; efSearch?: number },
 ): Promise<ScoredChunk[]> {
-  if (!(await vectorTableExists(client))) return [];
   const params = [toVectorLiteral(embedding), k];
   const efSearch = Math.max(k, Math.min(1000, Math.trunc(options.efSearch ?? DEFAULT_EF_SEARCH)));
-  return client.transaction(async (executor) => {
-    if (options.exact) await executor.exec("SET LOCAL enable_indexscan = off");
-    else await executor.exec(`SET LOCAL hnsw.ef_search = ${efSearch}`);
-    return parseRows(scoredChunkRowSchema, await executor.query(VECTOR_SEARCH_SQL, params));
-  });
+  try {
+    if (!options.exact && efSearch === DEFAULT_EF_SEARCH) {
+      return parseRows(scoredChunkRowSchema, await client.query(VECTOR_SEARCH_SQL, params));
+    }
+    return await client.transaction(async (executor) => {
+      if (options.exact) await executor.exec("SET LOCAL enable_indexscan = off");
+      else await executor.exec(`SET LOCAL hnsw.ef_search = ${efSearch}`);
+      return parseRows(scoredChunkRowSchema, await executor.query(VECTOR_SEARCH_SQL, params));
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
+    throw error;
+  }
 }
 
 export async function countPending(client: SqlClient): Promise<number> {
