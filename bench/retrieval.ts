@@ -16,15 +16,28 @@ import { loadSynthetic, type SeedChunk } from "@/bench/lib/synthetic";
  * retrieval at the corpus size and at a synthetic size, plus HNSW recall@10
  * against exact search. PGlite in memory, fake embeddings (test/fakes); vector
  * timings exclude embedding the question, hybrid includes it (as chat does).
+ *
+ * - `--database-url postgres://…`: the same against PostgreSQL with pgvector. The database
+ *   must be empty (a throwaway one): the benchmark fills it and leaves it filled.
+ * - `--quick`: a smoke test for CI (well under a minute, no thresholds): 2000 synthetic
+ *   chunks derived from a few corpus files, 30 questions, one round, no corpus stage.
  */
-const syntheticTotal = numberFlag("synthetic", 20_000);
-const repeat = numberFlag("repeat", 3);
+const quick = process.argv.includes("--quick");
+const stringFlag = (name: string): string | undefined => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
+const databaseUrl = stringFlag("database-url");
+const syntheticTotal = quick ? 2000 : numberFlag("synthetic", 20_000);
+const repeat = quick ? 1 : numberFlag("repeat", 3);
 const evalSet = loadEvalSet("corpus");
 if (evalSet.unavailable !== null) {
   console.log(`bench:retrieval skipped: ${evalSet.unavailable}`);
   process.exit(0);
 }
-const questions = evalSet.set.questions.map((item) => item.question);
+const questions = evalSet.set.questions.map((item) => item.question).slice(0, quick ? 30 : undefined);
+/** Quick mode seeds its synthetic chunks from this many corpus files (embedding every corpus chunk takes a while). */
+const QUICK_SEED_FILES = 40;
 
 type Method = "fulltext" | "vector-hnsw" | "vector-exact" | "hybrid";
 
@@ -100,39 +113,60 @@ function printTable(label: string, chunks: number, result: Measurement): void {
   );
 }
 
-async function main(): Promise<void> {
-  const store = await openStore({ inMemory: true });
-  const results: Record<string, unknown> = {};
-  try {
-    const ingest = await ingestDirectory({ store, docsDir: evalSet.docsDir, chunking: DEFAULT_CHUNKING, embed: fakeEmbed, embedBatchSize: 64 });
-    const corpus = await measure(store);
-    printTable("Corpus", ingest.chunks, corpus);
-    results.corpus = { chunks: ingest.chunks, ...corpus };
+async function openBenchStore(): Promise<KnowledgeStore> {
+  if (databaseUrl === undefined) return openStore({ inMemory: true });
+  const store = await openStore({ databaseUrl });
+  if ((await store.status()).documents > 0) {
+    await store.close();
+    console.error("bench:retrieval needs an empty database for --database-url (it fills it): create a throwaway one.");
+    process.exit(2);
+  }
+  return store;
+}
 
-    if (syntheticTotal > ingest.chunks) {
-      const seeds = await seedChunks(evalSet.docsDir);
-      const load = await timed(() =>
-        loadSynthetic(store, seeds, syntheticTotal - ingest.chunks, (done) => {
-          if (done % 10_000 < 500) process.stderr.write(`  synthetic: ${done} chunks\n`);
-        }),
-      );
-      await store.refreshLexicon();
-      const chunks = (await store.status()).chunks;
-      console.log(`\nLoaded ${chunks - ingest.chunks} synthetic chunks in ${round(load.milliseconds / 1000, 1)} s (HNSW index built once at the end)`);
-      const large = await measure(store);
-      printTable("Synthetic", chunks, large);
-      results.synthetic = { chunks, loadSeconds: round(load.milliseconds / 1000, 1), ...large };
+/** Loads synthetic chunks up to `total`, timed (the HNSW index is built once at the end, inside the timing). */
+async function loadSyntheticChunks(store: KnowledgeStore, seeds: readonly SeedChunk[], count: number): Promise<number> {
+  const load = await timed(() =>
+    loadSynthetic(store, seeds, count, (done) => {
+      if (done % 10_000 < 500) process.stderr.write(`  synthetic: ${done} chunks\n`);
+    }),
+  );
+  await store.refreshLexicon();
+  const seconds = round(load.milliseconds / 1000, 1);
+  console.log(`\nLoaded ${count} synthetic chunks in ${seconds} s (vectors by binary COPY, HNSW index built once at the end)`);
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  const store = await openBenchStore();
+  const results: Record<string, unknown> = { store: store.kind, quick };
+  try {
+    let corpusChunks = 0;
+    if (!quick) {
+      const ingest = await ingestDirectory({ store, docsDir: evalSet.docsDir, chunking: DEFAULT_CHUNKING, embed: fakeEmbed, embedBatchSize: 64 });
+      const corpus = await measure(store);
+      printTable(`Corpus (${store.kind})`, ingest.chunks, corpus);
+      results.corpus = { chunks: ingest.chunks, ...corpus };
+      corpusChunks = ingest.chunks;
     }
-    writeResults("retrieval", { repeat, questions: questions.length, ...results });
+    if (syntheticTotal > corpusChunks) {
+      const seeds = await seedChunks(evalSet.docsDir, quick ? QUICK_SEED_FILES : Number.POSITIVE_INFINITY);
+      const loadSeconds = await loadSyntheticChunks(store, seeds, syntheticTotal - corpusChunks);
+      const chunks = (await store.status()).chunks;
+      const large = await measure(store);
+      printTable(`Synthetic (${store.kind})`, chunks, large);
+      results.synthetic = { chunks, loadSeconds, ...large };
+    }
+    writeResults(quick ? "retrieval-quick" : `retrieval-${store.kind}`, { repeat, questions: questions.length, ...results });
   } finally {
     await store.close();
   }
 }
 
 /** The corpus's own chunks with their (fake) vectors, to derive synthetic ones from. */
-async function seedChunks(corpusDir: string): Promise<SeedChunk[]> {
+async function seedChunks(corpusDir: string, maxFiles: number): Promise<SeedChunk[]> {
   const seeds: SeedChunk[] = [];
-  for (const file of await listDocumentFiles(corpusDir)) {
+  for (const file of (await listDocumentFiles(corpusDir)).slice(0, maxFiles)) {
     for (const chunk of chunkDocument(await loadDocument(corpusDir, file), DEFAULT_CHUNKING)) {
       seeds.push({ text: chunk.text, embedding: fakeEmbedding(embeddingInput(chunk)) });
     }
