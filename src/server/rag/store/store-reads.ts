@@ -1,6 +1,8 @@
 import "server-only";
+import { z } from "zod";
 import {
   countsRowSchema,
+  embeddingSpaceSchema,
   lastIngestSchema,
   parseRows,
   pendingChunkRowSchema,
@@ -10,7 +12,7 @@ import {
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import { DEFAULT_EF_SEARCH, readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
 import type { StoreStatus } from "@/src/server/rag/store/knowledge-store";
-import type { PendingChunk, ScoredChunk } from "@/src/server/rag/types";
+import type { EmbeddingSpace, PendingChunk, ScoredChunk } from "@/src/server/rag/types";
 
 /** The read side of the knowledge store: status, one chunk, vector search, and the chunks still to embed. */
 
@@ -91,6 +93,51 @@ export async function searchVector(
     if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
     throw error;
   }
+}
+
+/**
+ * The search a chat turn makes: the index's embedding space and, when the query
+ * vector is in it, the k nearest chunks, in one statement. The space is read in
+ * the same snapshot as the vectors, so nothing cached can go stale when another
+ * Quire instance ingests into the same PostgreSQL. A query from another space
+ * never reaches the distance operator (a one-time filter gates the index scan).
+ */
+const SPACE_SEARCH_SQL = `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value)
+  SELECT space.value AS space, hit.* FROM space LEFT JOIN LATERAL (
+    SELECT ${SELECT_CHUNK}, (1 - nearest.distance)::float8 AS score, nearest.distance
+    FROM (SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
+          WHERE lower(space.value->>'model') = lower($3) AND (space.value->>'dimensions')::int = $4
+          ORDER BY embedding <=> $1::vector LIMIT $2) AS nearest
+    JOIN chunks c ON c.id = nearest.chunk_id JOIN documents d ON d.id = c.document_id) AS hit ON true
+  ORDER BY hit.distance, hit.id`;
+
+const spaceSearchRowSchema = z.object({ space: z.unknown(), id: z.unknown() }).passthrough();
+
+export interface SpaceSearchResult {
+  /** The index's embedding space (null: nothing embedded yet). */
+  space: EmbeddingSpace | null;
+  /** Empty unless the query is in `space`. */
+  chunks: ScoredChunk[];
+}
+
+export async function searchVectorInSpace(
+  client: SqlClient,
+  query: { embedding: number[]; model: string },
+  k: number,
+): Promise<SpaceSearchResult> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await client.query(SPACE_SEARCH_SQL, [toVectorLiteral(query.embedding), k, query.model, query.embedding.length]);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return { space: null, chunks: [] };
+    throw error;
+  }
+  const parsed = parseRows(spaceSearchRowSchema, rows);
+  const space = embeddingSpaceSchema.safeParse(parsed[0]?.space);
+  return {
+    space: space.success ? space.data : null,
+    chunks: parseRows(scoredChunkRowSchema, parsed.filter((row) => row.id != null)),
+  };
 }
 
 export async function countPending(client: SqlClient): Promise<number> {
