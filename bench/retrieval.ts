@@ -19,8 +19,8 @@ import { loadSynthetic, type SeedChunk } from "@/bench/lib/synthetic";
  *
  * - `--database-url postgres://…`: the same against PostgreSQL with pgvector. The database
  *   must be empty (a throwaway one): the benchmark fills it and leaves it filled.
- * - `--quick`: a smoke test for CI (well under a minute, no thresholds): 2000 synthetic
- *   chunks derived from a few corpus files, 30 questions, one round, no corpus stage.
+ * - `--quick`: a smoke test for CI (under a minute, no thresholds): 1000 synthetic
+ *   chunks derived from a few corpus files, 20 questions, one round, no corpus stage.
  */
 const quick = process.argv.includes("--quick");
 const stringFlag = (name: string): string | undefined => {
@@ -28,16 +28,16 @@ const stringFlag = (name: string): string | undefined => {
   return index === -1 ? undefined : process.argv[index + 1];
 };
 const databaseUrl = stringFlag("database-url");
-const syntheticTotal = quick ? 2000 : numberFlag("synthetic", 20_000);
+const syntheticTotal = quick ? 1000 : numberFlag("synthetic", 20_000);
 const repeat = quick ? 1 : numberFlag("repeat", 3);
 const evalSet = loadEvalSet("corpus");
 if (evalSet.unavailable !== null) {
   console.log(`bench:retrieval skipped: ${evalSet.unavailable}`);
   process.exit(0);
 }
-const questions = evalSet.set.questions.map((item) => item.question).slice(0, quick ? 30 : undefined);
+const questions = evalSet.set.questions.map((item) => item.question).slice(0, quick ? 20 : undefined);
 /** Quick mode seeds its synthetic chunks from this many corpus files (embedding every corpus chunk takes a while). */
-const QUICK_SEED_FILES = 40;
+const QUICK_SEED_FILES = 20;
 
 /** `fulltext-full-scan`: full text without pruning (the baseline), synthetic stage only. */
 type Method = "fulltext" | "fulltext-full-scan" | "vector-hnsw" | "vector-exact" | "hybrid";
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       printTable(`Synthetic (${store.kind})`, chunks, large);
       results.synthetic = { chunks, loadSeconds, ...large };
     }
-    writeResults(quick ? "retrieval-quick" : `retrieval-${store.kind}`, { repeat, questions: questions.length, ...results });
+    writeResults(quick ? `retrieval-quick-${store.kind}` : `retrieval-${store.kind}`, { repeat, questions: questions.length, ...results });
   } finally {
     await store.close();
   }
