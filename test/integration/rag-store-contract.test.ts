@@ -121,6 +121,8 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
 
   it("records the embedding space, saves vectors and searches them by cosine similarity", async () => {
     expect(await store.countPendingEmbeddings()).toBe(2);
+    // Before any vector table: no space, no hits, no error.
+    expect(await store.searchVectorInSpace({ embedding: fakeEmbedding("buckets"), model: "BAAI/bge-m3" }, 2)).toEqual({ space: null, chunks: [] });
     expect(await store.useEmbeddingSpace({ model: "BAAI/bge-m3", dimensions: 1024 })).toBe(true);
     expect(await store.useEmbeddingSpace({ model: "baai/bge-m3", dimensions: 1024 })).toBe(false);
     const pending = await store.pendingEmbeddings(10);
@@ -133,6 +135,12 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     expect(approximate.map((row) => row.id)).toEqual(exact.map((row) => row.id));
     expect(approximate[0]!.score).toBeGreaterThan(approximate[1]!.score);
     expect((await store.status()).embedding).toEqual({ model: "BAAI/bge-m3", dimensions: 1024 });
+    // The chat turn's one-statement search: the same hits in the index's space (model names compare case-insensitively) ...
+    const space = { model: "BAAI/bge-m3", dimensions: 1024 };
+    expect(await store.searchVectorInSpace({ embedding: query, model: "baai/bge-m3" }, 2)).toEqual({ space, chunks: approximate });
+    // ... and only the space for a query of another model or dimension, which never reaches the distance operator.
+    expect(await store.searchVectorInSpace({ embedding: query, model: "other/model" }, 2)).toEqual({ space, chunks: [] });
+    expect(await store.searchVectorInSpace({ embedding: [1, 0, 0], model: "BAAI/bge-m3" }, 2)).toEqual({ space, chunks: [] });
   });
 
   it("reads one chunk by its id, a string on every driver (pg returns bigint as text)", async () => {

@@ -53,12 +53,20 @@ export function termScore(input: {
  * body_length), the query term's `weight` and `df` and the corpus statistics
  * (`chunks`, `avg_body`), under the given table aliases — the SQL twin of `termScore`.
  */
+// Every constant is float8: a bare 0.75 is numeric in SQL, and numeric arithmetic made scoring several times slower.
+const f = (value: number) => `${value}::float8`;
+
+/** `pseudoFrequency` in SQL over a posting row under alias `posting`, with the average body length an SQL expression. */
+export function pseudoFrequencySql(posting: string, averageBodyLength: string): string {
+  const { b, weights } = BM25;
+  const p = posting;
+  return `(${f(weights.title)} * ${p}.tf_title + ${f(weights.heading)} * ${p}.tf_heading + ${f(weights.body)} * ${p}.tf_body / (${f(1 - b)} + ${f(b)} * ${p}.body_length / greatest(${averageBodyLength}, ${f(1)})))`;
+}
+
 export function bm25Sql(alias: { posting: string; query: string; stats: string } = { posting: "p", query: "q", stats: "s" }): string {
-  const { k1, b, weights } = BM25;
-  // Every constant is float8: a bare 0.75 is numeric in SQL, and numeric arithmetic made scoring several times slower.
-  const f = (value: number) => `${value}::float8`;
+  const { k1 } = BM25;
   const { posting: p, query: q, stats: s } = alias;
-  const tf = `(${f(weights.title)} * ${p}.tf_title + ${f(weights.heading)} * ${p}.tf_heading + ${f(weights.body)} * ${p}.tf_body / (${f(1 - b)} + ${f(b)} * ${p}.body_length / greatest(${s}.avg_body, ${f(1)})))`;
+  const tf = pseudoFrequencySql(p, `${s}.avg_body`);
   const idfSql = `ln(${f(1)} + (${s}.chunks - ${q}.df + ${f(0.5)}) / (${q}.df + ${f(0.5)}))`;
   return `${q}.weight * ${idfSql} * (${tf} * ${f(k1 + 1)}) / (${tf} + ${f(k1)})`;
 }

@@ -5,7 +5,7 @@ import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve
 import { buildRetrievalQuery, isFollowUp } from "@/src/server/rag/retrieve/follow-up";
 import { fuseByReciprocalRank } from "@/src/server/rag/retrieve/fuse";
 import type { KnowledgeStore } from "@/src/server/rag/store";
-import type { EmbeddingSpace, ScoredChunk } from "@/src/server/rag/types";
+import { sameEmbeddingSpace, type EmbeddingSpace, type ScoredChunk } from "@/src/server/rag/types";
 
 const chunk = (id: string, text: string, score = 0.5): ScoredChunk => ({
   id, path: `${id}.md`, title: `Title ${id}`, heading: `Title ${id} > Part`, url: null, text, score,
@@ -20,7 +20,13 @@ function storeDouble(options: { text: ScoredChunk[]; vector: ScoredChunk[]; spac
     close: async () => undefined, status: unused, embeddingSpace: async () => options.space,
     // Every question term counts as present once in the corpus (df 1), as the store would report it.
     searchText: async (question) => ({ hits: options.text.map((hit) => ({ ...hit, matchedTerms: [] })), chunks: options.text.length, terms: analyzeQuery(question).map((term) => ({ ...term, df: 1, idf: 1 })) }),
-    searchVector: async () => { calls.vector++; return options.vector; },
+    searchVector: unused,
+    // As the store does: the index's space, and hits only for a query in it.
+    searchVectorInSpace: async (query) => {
+      calls.vector++;
+      const inSpace = options.space !== null && sameEmbeddingSpace(options.space, { model: query.model, dimensions: query.embedding.length });
+      return { space: options.space, chunks: inSpace ? options.vector : [] };
+    },
     listDocuments: unused, documentTitles: unused, replaceDocument: unused, removeDocuments: unused, upgradeLexicalIndex: unused, refreshLexicon: unused, countPendingEmbeddings: unused,
     pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused, getChunk: unused,
     recordIngest: unused, exclusive: (work) => work(),
@@ -89,7 +95,7 @@ describe("retrieveForChat", () => {
     });
     expect(other.mode).toBe("fulltext");
     expect(other.fallbackReason).toMatch(/other\/model \(4d\).*BAAI\/bge-m3 \(3d\)/);
-    expect(mismatched.calls.vector).toBe(0);
+    expect(mismatched.calls.vector).toBe(1);
 
     const none = await retrieveForChat({ store: storeDouble({ text: [install], vector: [], space: null }).store, messages: [{ role: "user", text: "install" }], embedQuery: null });
     expect(none).toMatchObject({ mode: "fulltext", fallbackReason: "no credential to embed the question" });

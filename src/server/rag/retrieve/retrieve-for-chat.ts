@@ -6,7 +6,7 @@ import { fuseByReciprocalRank, type FusedChunk } from "@/src/server/rag/retrieve
 import { judgeRetrieval, type ChunkTerms, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
 import type { KnowledgeStore } from "@/src/server/rag/store";
 import type { SearchedTerm } from "@/src/server/rag/store/lexical-index";
-import { sameEmbeddingSpace, type ScoredChunk } from "@/src/server/rag/types";
+import { sameEmbeddingSpace, type EmbeddingSpace, type ScoredChunk } from "@/src/server/rag/types";
 import type { SourceExplanation } from "@/src/shared/sources";
 
 /** One numbered source of an answer: the prompt cites it as `[index]`, the UI links it. */
@@ -61,7 +61,16 @@ export function correctedQuestion(question: string, terms: readonly SearchedTerm
   return text;
 }
 
-/** Vector candidates, or the reason there are none (never throws: a failed embed means full text). */
+function spaceMismatch(query: EmbeddingSpace, index: EmbeddingSpace): string {
+  return `the question was embedded with ${query.model} (${query.dimensions}d) but the index uses ${index.model} (${index.dimensions}d)`;
+}
+
+const NO_VECTORS = "the index has no vectors yet (ingested without a key)";
+
+/**
+ * Vector candidates, or the reason there are none (never throws: a failed embed means full text).
+ * One round trip: the store checks the question's embedding space in the statement that searches.
+ */
 async function vectorCandidates(
   store: KnowledgeStore,
   embedQuery: EmbedQuery | null,
@@ -69,25 +78,19 @@ async function vectorCandidates(
   pool: number,
 ): Promise<{ chunks: ScoredChunk[]; fallbackReason?: string }> {
   if (embedQuery === null) return { chunks: [], fallbackReason: "no credential to embed the question" };
-  // The question is embedded while the index's space is read, not after, so the
-  // embedding call costs no extra round trip; it always goes through the chat's credential.
-  const embedded = embedQuery(query).then(
-    (vector) => ({ vector }),
-    (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
-  );
-  const space = await store.embeddingSpace();
-  const outcome = await embedded;
-  if (space === null) return { chunks: [], fallbackReason: "the index has no vectors yet (ingested without a key)" };
-  if ("error" in outcome) return { chunks: [], fallbackReason: `embedding the question failed: ${outcome.error}` };
-  const queryVector = outcome.vector;
-  const querySpace = { model: queryVector.model, dimensions: queryVector.embedding.length };
-  if (!sameEmbeddingSpace(space, querySpace)) {
-    return {
-      chunks: [],
-      fallbackReason: `the question was embedded with ${querySpace.model} (${querySpace.dimensions}d) but the index uses ${space.model} (${space.dimensions}d)`,
-    };
+  let queryVector: Awaited<ReturnType<EmbedQuery>>;
+  try {
+    queryVector = await embedQuery(query);
+  } catch (error) {
+    // Rare: only then is the space read on its own, so that an index without vectors says so first.
+    if ((await store.embeddingSpace()) === null) return { chunks: [], fallbackReason: NO_VECTORS };
+    return { chunks: [], fallbackReason: `embedding the question failed: ${error instanceof Error ? error.message : String(error)}` };
   }
-  return { chunks: await store.searchVector(queryVector.embedding, pool) };
+  const found = await store.searchVectorInSpace(queryVector, pool);
+  if (found.space === null) return { chunks: [], fallbackReason: NO_VECTORS };
+  const querySpace = { model: queryVector.model, dimensions: queryVector.embedding.length };
+  if (!sameEmbeddingSpace(found.space, querySpace)) return { chunks: [], fallbackReason: spaceMismatch(querySpace, found.space) };
+  return { chunks: found.chunks };
 }
 
 /** The explanation of one source: ranks, scores, and which question terms it contains. */

@@ -8,7 +8,16 @@ import {
   searchLexical,
   type TextSearchResult,
 } from "@/src/server/rag/store/lexical-index";
-import { countPending, explainVectorSearch, getChunk, pendingEmbeddings, readStatus, searchVector } from "@/src/server/rag/store/store-reads";
+import {
+  countPending,
+  explainVectorSearch,
+  getChunk,
+  pendingEmbeddings,
+  readStatus,
+  searchVector,
+  searchVectorInSpace,
+  type SpaceSearchResult,
+} from "@/src/server/rag/store/store-reads";
 import { recordIngest, removeDocuments, replaceDocument, saveEmbeddings } from "@/src/server/rag/store/store-writes";
 import { buildVectorIndex, createVectorTable, dropVectorIndex, readEmbeddingSpace } from "@/src/server/rag/store/vector-table";
 import { sameEmbeddingSpace, type Chunk, type EmbeddedChunk, type EmbeddingSpace, type PendingChunk, type ScoredChunk } from "@/src/server/rag/types";
@@ -49,6 +58,11 @@ export interface KnowledgeStore {
    * recall measurements); `efSearch` sets the index's candidate list size.
    */
   searchVector(embedding: number[], k: number, options?: { exact?: boolean; efSearch?: number }): Promise<ScoredChunk[]>;
+  /**
+   * A chat turn's vector search in one round trip: the index's embedding space,
+   * and the k nearest chunks when the query was embedded in that space (none otherwise).
+   */
+  searchVectorInSpace(query: { embedding: number[]; model: string }, k: number): Promise<SpaceSearchResult>;
   /** One chunk by id (for the source viewer), or null when there is none. */
   getChunk(id: string): Promise<ScoredChunk | null>;
   /** The query plan of a vector search, to check that the HNSW index is used (benchmarks, diagnostics). */
@@ -100,6 +114,7 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
     getChunk: (id) => getChunk(client, id),
     searchText: (question, k) => searchLexical(client, question, k),
     searchVector: (embedding, k, searchOptions) => searchVector(client, embedding, k, searchOptions ?? {}),
+    searchVectorInSpace: (query, k) => searchVectorInSpace(client, query, k),
     explainVectorSearch: (embedding, k) => explainVectorSearch(client, embedding, k),
     listDocuments: async () =>
       parseRows(storedDocumentRowSchema, await client.query("SELECT path, checksum FROM documents ORDER BY path")),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { analyzeChunk, analyzeQuery, ANALYZER_VERSION } from "@/src/server/rag/lexical/analyze";
 import { BM25, bm25Sql, idf, type CorpusStatistics } from "@/src/server/rag/lexical/bm25";
 import { chooseCorrection, needsCorrection, type CorrectionCandidate } from "@/src/server/rag/lexical/correct";
+import { PRUNED_SCORE_SQL, readPostingsGeneration, refreshTopPostings } from "@/src/server/rag/store/lexical-pruning";
 import { parseRows, scoredChunkRowSchema } from "@/src/server/rag/store/rows";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import type { ScoredChunk } from "@/src/server/rag/types";
@@ -112,7 +113,9 @@ export async function refreshLexicon(client: SqlClient): Promise<void> {
       terms: Number(rows[0]?.terms ?? 0),
       chunks: Number(rows[0]?.chunks ?? 0),
       averageBodyLength: Number(rows[0]?.average ?? 0),
+      postingsGeneration: await readPostingsGeneration(executor),
     };
+    await refreshTopPostings(executor, meta.averageBodyLength);
     await executor.query(
       "INSERT INTO quire_meta (key, value) VALUES ('lexicon', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       [JSON.stringify(meta)],
@@ -122,7 +125,7 @@ export async function refreshLexicon(client: SqlClient): Promise<void> {
   // probing the (term, chunk) index for the question's few terms (94 ms instead of a few, measured on PGlite).
   // VACUUM also sets the visibility map, so scoring reads the postings from the covering index alone.
   await client.exec("VACUUM ANALYZE chunk_terms");
-  await client.exec("ANALYZE lexicon, chunks");
+  await client.exec("ANALYZE lexicon, chunks, term_top_postings");
 }
 
 async function readLexiconMeta(client: SqlExecutor): Promise<z.infer<typeof lexiconMetaSchema> | null> {
@@ -194,14 +197,8 @@ async function correctionCandidates(executor: SqlExecutor, unknown: string[]): P
   return candidates;
 }
 
-const scoredRowSchema = z
-  .object({
-    matched: z.array(z.string()),
-    dfs: z.record(z.string(), z.coerce.number()),
-    chunks: z.coerce.number(),
-    average: z.coerce.number(),
-  })
-  .passthrough();
+const scoredRowSchema = z.object({ matched: z.array(z.string()) }).passthrough();
+const controlRowSchema = z.object({ dfs: z.record(z.string(), z.coerce.number()).nullable(), chunks: z.coerce.number(), average: z.coerce.number() });
 const statsRowSchema = z.object({ chunks: z.coerce.number(), average: z.coerce.number() });
 
 interface Scored {
@@ -222,6 +219,10 @@ interface Scored {
  * counted once, not once per posting.
  */
 async function score(executor: SqlExecutor, terms: readonly { term: string; weight: number }[], k: number): Promise<Scored> {
+  const params = [terms.map((term) => term.term), terms.map((term) => term.weight), k];
+  // Exact when it says so (lexical-pruning.ts); otherwise the full scan below gives the same answer the slow way.
+  const pruned = await executor.query(PRUNED_SCORE_SQL, params);
+  if (pruned[0]?.exact === true) return toScored(pruned.filter((row) => row.id != null), pruned[0]);
   // Corpus statistics as of the last refresh (exact again after every ingest); computed when never refreshed.
   const rows = await executor.query(
     `WITH meta AS (SELECT value FROM quire_meta WHERE key = 'lexicon' AND value ? 'chunks'),
@@ -242,7 +243,7 @@ async function score(executor: SqlExecutor, terms: readonly { term: string; weig
             s.chunks, s.avg_body AS average
      FROM scored JOIN chunks c ON c.id = scored.chunk_id JOIN documents d ON d.id = c.document_id CROSS JOIN s
      ORDER BY scored.score DESC, c.id`,
-    [terms.map((term) => term.term), terms.map((term) => term.weight), k],
+    params,
   );
   if (rows.length === 0) {
     // No chunk contains any of the terms: every df is 0; the statistics still give their IDF.
@@ -251,10 +252,15 @@ async function score(executor: SqlExecutor, terms: readonly { term: string; weig
     );
     return { hits: [], dfs: new Map(), statistics: { chunks: stats.chunks, averageBodyLength: stats.average } };
   }
-  const first = scoredRowSchema.parse(rows[0]);
+  return toScored(rows, rows[0]!);
+}
+
+/** Hits and statistics from scored rows; `control` carries the dfs and statistics (a hit row, or the pruned search's control row). */
+function toScored(rows: readonly Record<string, unknown>[], control: Record<string, unknown>): Scored {
+  const first = controlRowSchema.parse(control);
   return {
     hits: rows.map((row) => ({ ...scoredChunkRowSchema.parse(row), matchedTerms: scoredRowSchema.parse(row).matched.sort() })),
-    dfs: new Map(Object.entries(first.dfs)),
+    dfs: new Map(Object.entries(first.dfs ?? {})),
     statistics: { chunks: first.chunks, averageBodyLength: first.average },
   };
 }

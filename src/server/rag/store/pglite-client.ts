@@ -5,6 +5,7 @@ import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { vector } from "@electric-sql/pglite-pgvector";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
+import { EF_SEARCH_SETTING } from "@/src/server/rag/store/vector-table";
 
 function wrap(target: PGlite | Transaction): SqlExecutor {
   return {
@@ -28,7 +29,7 @@ export async function openPgliteClient(dataDir: string | undefined): Promise<Sql
     mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ dataDir)), { recursive: true });
   }
   const database = await PGlite.create({ dataDir, extensions: { vector, pg_trgm } });
-  await database.exec("CREATE EXTENSION IF NOT EXISTS vector;");
+  await database.exec(`CREATE EXTENSION IF NOT EXISTS vector; SET ${EF_SEARCH_SETTING};`);
   const executor = wrap(database);
   return {
     kind: "pglite",

@@ -1,6 +1,7 @@
 import "server-only";
 import pg from "pg";
 import { isInsufficientPrivilege, StoreError, type SqlClient, type SqlExecutor } from "@/src/server/rag/store/sql-client";
+import { EF_SEARCH_SETTING } from "@/src/server/rag/store/vector-table";
 
 function wrap(target: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
@@ -71,7 +72,8 @@ async function ensurePgvector(client: SqlExecutor, where: string): Promise<void>
  */
 export async function connectPostgres(databaseUrl: string): Promise<SqlClient> {
   const where = redactDatabaseUrl(databaseUrl);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  // Every connection searches at Quire's ef_search, so a vector search needs no SET (store-reads.ts).
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, options: `-c ${EF_SEARCH_SETTING}` });
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => undefined);
   try {

@@ -74,6 +74,29 @@ CREATE INDEX lexicon_trgm_idx ON lexicon USING gist (term gist_trgm_ops);
 CREATE INDEX lexicon_prefix_idx ON lexicon (left(term, 2), df DESC);
 `,
   },
+  {
+    // Exact top-k pruning of full text (lexical-pruning.ts): each common term's best postings and the
+    // bound on the rest, rebuilt at each lexicon refresh, trusted only while the postings generation
+    // (bumped by every statement that writes postings) is the one the refresh saw.
+    version: 3,
+    sql: `
+CREATE TABLE term_top_postings (
+  term text NOT NULL,
+  chunk_id bigint NOT NULL,
+  PRIMARY KEY (term, chunk_id)
+);
+ALTER TABLE lexicon ADD COLUMN rest_saturation float8;
+INSERT INTO quire_meta (key, value) VALUES ('postings_generation', '0'::jsonb) ON CONFLICT (key) DO NOTHING;
+CREATE FUNCTION quire_bump_postings_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE quire_meta SET value = to_jsonb((value #>> '{}')::bigint + 1) WHERE key = 'postings_generation';
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER chunk_terms_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chunk_terms
+  FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_postings_generation();
+`,
+  },
 ];
 
 const MIGRATION_LOCK_KEY = 7_243_114_001;

@@ -1,6 +1,8 @@
 import "server-only";
+import { z } from "zod";
 import {
   countsRowSchema,
+  embeddingSpaceSchema,
   lastIngestSchema,
   parseRows,
   pendingChunkRowSchema,
@@ -8,9 +10,9 @@ import {
   toVectorLiteral,
 } from "@/src/server/rag/store/rows";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
-import { readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
+import { DEFAULT_EF_SEARCH, readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
 import type { StoreStatus } from "@/src/server/rag/store/knowledge-store";
-import type { PendingChunk, ScoredChunk } from "@/src/server/rag/types";
+import type { EmbeddingSpace, PendingChunk, ScoredChunk } from "@/src/server/rag/types";
 
 /** The read side of the knowledge store: status, one chunk, vector search, and the chunks still to embed. */
 
@@ -58,23 +60,84 @@ export const VECTOR_SEARCH_SQL = `SELECT ${SELECT_CHUNK}, (1 - nearest.distance)
      JOIN chunks c ON c.id = nearest.chunk_id JOIN documents d ON d.id = c.document_id
      ORDER BY nearest.distance, c.id`;
 
-/** pgvector's default candidate list (40) loses recall on corpora with many near-duplicate chunks. */
-export const DEFAULT_EF_SEARCH = 100;
+export { DEFAULT_EF_SEARCH } from "@/src/server/rag/store/vector-table";
 
+/** PostgreSQL's undefined_table: no vector table yet (nothing embedded), so no vector hits. */
+const UNDEFINED_TABLE = "42P01";
+
+/**
+ * At Quire's ef_search (set for the session when the store opens) a search is one
+ * statement: no transaction, no SET, no check that the table exists (its absence
+ * is an error code). Chat turns queue behind each other on PGlite's one thread, so
+ * the four round trips this used to take cost every concurrent chat. Other
+ * settings (recall measurements, the exact baseline) run in a transaction.
+ */
 export async function searchVector(
   client: SqlClient,
   embedding: number[],
   k: number,
   options: { exact?: boolean; efSearch?: number },
 ): Promise<ScoredChunk[]> {
-  if (!(await vectorTableExists(client))) return [];
   const params = [toVectorLiteral(embedding), k];
   const efSearch = Math.max(k, Math.min(1000, Math.trunc(options.efSearch ?? DEFAULT_EF_SEARCH)));
-  return client.transaction(async (executor) => {
-    if (options.exact) await executor.exec("SET LOCAL enable_indexscan = off");
-    else await executor.exec(`SET LOCAL hnsw.ef_search = ${efSearch}`);
-    return parseRows(scoredChunkRowSchema, await executor.query(VECTOR_SEARCH_SQL, params));
-  });
+  try {
+    if (!options.exact && efSearch === DEFAULT_EF_SEARCH) {
+      return parseRows(scoredChunkRowSchema, await client.query(VECTOR_SEARCH_SQL, params));
+    }
+    return await client.transaction(async (executor) => {
+      if (options.exact) await executor.exec("SET LOCAL enable_indexscan = off");
+      else await executor.exec(`SET LOCAL hnsw.ef_search = ${efSearch}`);
+      return parseRows(scoredChunkRowSchema, await executor.query(VECTOR_SEARCH_SQL, params));
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
+    throw error;
+  }
+}
+
+/**
+ * The search a chat turn makes: the index's embedding space and, when the query
+ * vector is in it, the k nearest chunks, in one statement. The space is read in
+ * the same snapshot as the vectors, so nothing cached can go stale when another
+ * Quire instance ingests into the same PostgreSQL. A query from another space
+ * never reaches the distance operator (a one-time filter gates the index scan).
+ */
+const SPACE_SEARCH_SQL = `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value)
+  SELECT space.value AS space, hit.* FROM space LEFT JOIN LATERAL (
+    SELECT ${SELECT_CHUNK}, (1 - nearest.distance)::float8 AS score, nearest.distance
+    FROM (SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
+          WHERE lower(space.value->>'model') = lower($3) AND (space.value->>'dimensions')::int = $4
+          ORDER BY embedding <=> $1::vector LIMIT $2) AS nearest
+    JOIN chunks c ON c.id = nearest.chunk_id JOIN documents d ON d.id = c.document_id) AS hit ON true
+  ORDER BY hit.distance, hit.id`;
+
+const spaceSearchRowSchema = z.object({ space: z.unknown(), id: z.unknown() }).passthrough();
+
+export interface SpaceSearchResult {
+  /** The index's embedding space (null: nothing embedded yet). */
+  space: EmbeddingSpace | null;
+  /** Empty unless the query is in `space`. */
+  chunks: ScoredChunk[];
+}
+
+export async function searchVectorInSpace(
+  client: SqlClient,
+  query: { embedding: number[]; model: string },
+  k: number,
+): Promise<SpaceSearchResult> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await client.query(SPACE_SEARCH_SQL, [toVectorLiteral(query.embedding), k, query.model, query.embedding.length]);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return { space: null, chunks: [] };
+    throw error;
+  }
+  const parsed = parseRows(spaceSearchRowSchema, rows);
+  const space = embeddingSpaceSchema.safeParse(parsed[0]?.space);
+  return {
+    space: space.success ? space.data : null,
+    chunks: parseRows(scoredChunkRowSchema, parsed.filter((row) => row.id != null)),
+  };
 }
 
 export async function countPending(client: SqlClient): Promise<number> {

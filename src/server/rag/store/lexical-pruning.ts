@@ -1,0 +1,94 @@
+import "server-only";
+import { BM25, bm25Sql, pseudoFrequencySql } from "@/src/server/rag/lexical/bm25";
+import type { SqlExecutor } from "@/src/server/rag/store/sql-client";
+
+/**
+ * Exact top-k pruning for the full-text search (a threshold scheme with a
+ * guaranteed-exact fallback). Scoring every posting of a common term is what made
+ * full text slow at 50k chunks; most of those postings cannot reach the top k.
+ *
+ * At each lexicon refresh, for every term in more than LIST_SIZE chunks, the
+ * LIST_SIZE postings with the highest saturated BM25F frequency are listed
+ * (`term_top_postings`), and the highest saturation left out is kept as the term's
+ * bound (`lexicon.rest_saturation`). A search then scores exactly (the same SQL as
+ * the full scan) only the chunks in some term's list or containing a rare term.
+ * A chunk outside every list scores at most Σ weight·idf·bound; when the k-th
+ * candidate scores strictly more, no other chunk can enter the top k and the
+ * answer is exactly the full scan's. Otherwise, or when the postings changed since
+ * the refresh (a trigger counts every write to them: the postings generation), the
+ * caller runs the full scan.
+ */
+
+/** Postings listed per common term. */
+export const LIST_SIZE = 100;
+
+/** The saturated pseudo-frequency of a posting: its score divided by weight × idf (the bound's unit). */
+function saturationSql(posting: string, averageBodyLength: string): string {
+  const tf = pseudoFrequencySql(posting, averageBodyLength);
+  return `(${tf} * ${BM25.k1 + 1}::float8) / (${tf} + ${BM25.k1}::float8)`;
+}
+
+/** The postings generation, which the refresh records and a pruned search compares (migration 3's trigger bumps it). */
+export async function readPostingsGeneration(executor: SqlExecutor): Promise<string> {
+  const rows = await executor.query("SELECT value #>> '{}' AS generation FROM quire_meta WHERE key = 'postings_generation'");
+  return String(rows[0]?.generation ?? "0");
+}
+
+/** Rebuilds the lists and bounds (inside the refresh's transaction, after the lexicon's df). */
+export async function refreshTopPostings(executor: SqlExecutor, averageBodyLength: number): Promise<void> {
+  await executor.exec("DELETE FROM term_top_postings");
+  await executor.query(
+    `WITH ranked AS MATERIALIZED (
+       SELECT p.term, p.chunk_id, ${saturationSql("p", "$1::float8")} AS saturation,
+              row_number() OVER (PARTITION BY p.term ORDER BY ${saturationSql("p", "$1::float8")} DESC, p.chunk_id) AS rank
+       FROM chunk_terms p JOIN lexicon l ON l.term = p.term WHERE l.df > $2),
+     listed AS (INSERT INTO term_top_postings (term, chunk_id) SELECT term, chunk_id FROM ranked WHERE rank <= $2)
+     UPDATE lexicon l SET rest_saturation = ranked.saturation FROM ranked WHERE ranked.rank = $2 + 1 AND l.term = ranked.term`,
+    [averageBodyLength, LIST_SIZE],
+  );
+}
+
+/**
+ * Float rounding of the bound (computed apart from the exact scores): a candidate must
+ * beat it by this relative margin, far above float8 error and far below any real gap.
+ */
+const BOUND_MARGIN = 1e-9;
+
+/**
+ * The pruned search's statement: the same output columns as the full scan's
+ * (lexical-index.ts), plus `exact` (false: run the full scan) on a control row
+ * that is there even when nothing matched.
+ */
+export const PRUNED_SCORE_SQL = `WITH meta AS (SELECT value FROM quire_meta WHERE key = 'lexicon' AND value ? 'postingsGeneration'),
+      s AS MATERIALIZED (
+        SELECT (value->>'chunks')::float8 AS chunks, (value->>'averageBodyLength')::float8 AS avg_body,
+               (value->>'postingsGeneration') = (SELECT value #>> '{}' FROM quire_meta WHERE key = 'postings_generation') AS current
+        FROM meta),
+      q AS MATERIALIZED (
+        SELECT input.term, input.weight, coalesce(l.df, 0)::float8 AS df, l.rest_saturation AS rest
+        FROM unnest($1::text[], $2::float8[]) AS input(term, weight) LEFT JOIN lexicon l ON l.term = input.term),
+      candidates AS MATERIALIZED (
+        SELECT t.chunk_id FROM q JOIN term_top_postings t ON t.term = q.term WHERE q.rest IS NOT NULL
+        UNION
+        SELECT p.chunk_id FROM q JOIN chunk_terms p ON p.term = q.term WHERE q.rest IS NULL AND q.df > 0),
+      scored AS MATERIALIZED (
+        SELECT p.chunk_id, sum(${bm25Sql({ posting: "p", query: "q", stats: "s" })}) AS score
+        FROM candidates cd CROSS JOIN q JOIN chunk_terms p ON p.term = q.term AND p.chunk_id = cd.chunk_id CROSS JOIN s
+        GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT $3),
+      control AS (
+        SELECT s.chunks, s.avg_body,
+               s.current AND (
+                 NOT EXISTS (SELECT 1 FROM q WHERE q.rest IS NOT NULL)
+                 OR ((SELECT count(*) FROM scored) = $3 AND (SELECT min(score) FROM scored) >
+                     (1 + ${BOUND_MARGIN}::float8) * (SELECT sum(q.weight * ln(1::float8 + (s.chunks - q.df + 0.5::float8) / (q.df + 0.5::float8)) * q.rest)
+                                                     FROM q WHERE q.rest IS NOT NULL))) AS exact
+        FROM s)
+ SELECT control.exact, control.chunks, control.avg_body AS average, hit.*,
+        (SELECT jsonb_object_agg(term, df) FROM q WHERE df > 0) AS dfs
+ FROM control LEFT JOIN LATERAL (
+   SELECT c.id::text AS id, d.path, c.title, c.heading, c.url, c.content, scored.score::float8 AS score,
+          ARRAY(SELECT m.term FROM q JOIN chunk_terms m ON m.term = q.term AND m.chunk_id = scored.chunk_id) AS matched,
+          scored.chunk_id AS rank_id
+   FROM scored JOIN chunks c ON c.id = scored.chunk_id JOIN documents d ON d.id = c.document_id
+   WHERE control.exact) AS hit ON true
+ ORDER BY hit.score DESC, hit.rank_id`;
