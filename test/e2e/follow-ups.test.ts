@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
 import { setUpBrowserApp } from "@/test/e2e/support/browser-app";
 import { ingestedDocs } from "@/test/e2e/support/ingested-docs";
 import { ChatPage } from "@/test/e2e/pages/chat-page";
+import { watchErrors } from "@/test/e2e/support/console-errors";
 
 const t = setUpBrowserApp((fakes) =>
   ingestedDocs({ ...fakes.env(), CHUTES_API_KEY: fakes.keys.chutesKey("operator"), QUIRE_FOLLOW_UPS: "1" }, "quire-e2e-follow-ups-"),
@@ -10,15 +10,6 @@ const t = setUpBrowserApp((fakes) =>
 
 const QUESTION = "How do I install Quire on Linux?";
 const SUGGESTED = ["Which glibc version does Quire need?", "Where should I unpack the tarball?"];
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("pageerror", (error) => errors.push(error.message));
-  return errors;
-}
 
 /** The non-streamed completions: the follow-up calls (answers stream). */
 const followUpCalls = () =>

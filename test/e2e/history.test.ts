@@ -6,18 +6,9 @@ import { newIsolatedContext } from "@/test/e2e/support/browser";
 import { ingestedDocs } from "@/test/e2e/support/ingested-docs";
 import { ChatPage } from "@/test/e2e/pages/chat-page";
 import { HistoryPage } from "@/test/e2e/pages/history-page";
+import { watchErrors } from "@/test/e2e/support/console-errors";
 
 const t = setUpBrowserApp((fakes) => ingestedDocs({ ...fakes.env(), CHUTES_API_KEY: fakes.keys.chutesKey("operator") }, "quire-e2e-history-"));
-
-/** Console errors and uncaught exceptions of a page: each one is a bug. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("pageerror", (error) => errors.push(error.message));
-  return errors;
-}
 
 async function connect(page: Page, user: string): Promise<string> {
   const key = t.fakes.keys.chutesKey(user);

@@ -8,6 +8,7 @@ import { setUpBrowserApp } from "@/test/e2e/support/browser-app";
 import { ingestWithCli } from "@/test/support/ingest";
 import { ChatPage } from "@/test/e2e/pages/chat-page";
 import { darkPalette, lightPalette } from "@/src/shared/theme";
+import { watchErrors } from "@/test/e2e/support/console-errors";
 
 /** Two docs, ingested before the app starts: the starter questions come from their titles. */
 async function ingestedDocs(env: Record<string, string>): Promise<Record<string, string>> {
@@ -50,15 +51,6 @@ async function connect(reply = REPLY, reasoning: string | null = "The user wants
   return new ChatPage(t.page);
 }
 
-function consoleErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`${message.text()} @ ${message.location().url}`);
-  });
-  page.on("pageerror", (error) => errors.push(error.message));
-  return errors;
-}
-
 async function setTheme(page: Page, label: "Light" | "Dark"): Promise<void> {
   await page.goto(`${t.app.url}/settings`);
   await page.getByRole("radio", { name: label }).check();
@@ -86,7 +78,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 
 describe("look and answers, in Chromium", () => {
   it("serves a favicon and the branding, and no page logs a console error", async () => {
-    const errors = consoleErrors(t.page);
+    const errors = watchErrors(t.page);
     const icon = await t.context.request.get(`${t.app.url}/logo`);
     expect(icon.status()).toBe(200);
     expect(icon.headers()["content-type"]).toBe("image/svg+xml");
