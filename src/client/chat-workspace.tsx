@@ -37,7 +37,10 @@ export function ChatWorkspace({ config, status, history, onOpenSettings }: ChatW
   const { save, get } = history;
 
   const onChange = useCallback(
-    (content: ChatContent) => {
+    (live: ChatContent) => {
+      // The AI SDK updates the streaming message in place: keep a copy, or the stored
+      // conversation would share it, look unchanged when the answer ends and never be saved.
+      const content = structuredClone(live);
       const before = get(currentId) ?? fresh;
       if (sameContent(before, content)) return;
       if (!hasContent(content) && !get(currentId)) return;

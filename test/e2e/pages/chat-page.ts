@@ -29,7 +29,10 @@ export class ChatPage {
     await this.page.getByRole("button", { name: "Send", exact: true }).click();
   }
 
+  /** Settings sits in the header on a wide screen, behind "More" on a phone. */
   async openSettings(): Promise<void> {
+    const more = this.page.getByRole("button", { name: "More" });
+    if (await more.isVisible()) await more.click();
     await this.page.getByRole("button", { name: "Settings" }).click();
   }
 }
