@@ -159,6 +159,16 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     expect(await store.getChunk("not-a-number")).toBeNull();
   });
 
+  it("reads several chunks in one call, in the order asked, skipping unknown, malformed and repeated ids", async () => {
+    const [a] = (await store.searchText("buckets", 1)).hits;
+    const [b] = (await store.searchText("install macos", 1)).hits;
+    expect(a && b && a.id !== b.id).toBe(true);
+    const chunks = await store.getChunks([b!.id, "999999999", a!.id, "x", b!.id]);
+    expect(chunks.map((chunk) => chunk.id)).toEqual([b!.id, a!.id]);
+    expect(chunks[1]).toEqual(await store.getChunk(a!.id));
+    expect(await store.getChunks([])).toEqual([]);
+  });
+
   it("drops the vectors of a replaced or removed document, and all of them on a model change", async () => {
     await store.replaceDocument(document("b.md", "four"), [chunk("b.md", 0, "Storage", "Buckets and keys")]);
     expect(await store.countPendingEmbeddings()).toBe(1);

@@ -47,9 +47,7 @@ export async function parseFollowUpRequest(request: Request): Promise<FollowUpRe
 /** The cited chunks, read from the index by id: the client sends ids, never source text. */
 async function loadChunks(ids: readonly string[]): Promise<ScoredChunk[]> {
   try {
-    const store = await getStore();
-    const chunks = await Promise.all([...new Set(ids)].map((id) => store.getChunk(id)));
-    return chunks.filter((chunk): chunk is ScoredChunk => chunk !== null);
+    return await (await getStore()).getChunks(ids);
   } catch (error) {
     log().warn({ err: error }, "follow-ups could not read the index");
     return [];

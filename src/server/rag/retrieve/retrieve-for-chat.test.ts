@@ -28,7 +28,7 @@ function storeDouble(options: { text: ScoredChunk[]; vector: ScoredChunk[]; spac
       return { space: options.space, chunks: inSpace ? options.vector : [] };
     },
     listDocuments: unused, documentTitles: unused, replaceDocument: unused, removeDocuments: unused, upgradeLexicalIndex: unused, refreshLexicon: unused, countPendingEmbeddings: unused,
-    pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused, getChunk: unused,
+    pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused, getChunk: unused, getChunks: unused,
     recordIngest: unused, exclusive: (work) => work(),
   };
   return { store, calls };

@@ -12,6 +12,7 @@ import {
   countPending,
   explainVectorSearch,
   getChunk,
+  getChunks,
   pendingEmbeddings,
   readStatus,
   searchVector,
@@ -65,6 +66,8 @@ export interface KnowledgeStore {
   searchVectorInSpace(query: { embedding: number[]; model: string }, k: number): Promise<SpaceSearchResult>;
   /** One chunk by id (for the source viewer), or null when there is none. */
   getChunk(id: string): Promise<ScoredChunk | null>;
+  /** The chunks that still exist among `ids`, in that order, read in one statement. */
+  getChunks(ids: readonly string[]): Promise<ScoredChunk[]>;
   /** The query plan of a vector search, to check that the HNSW index is used (benchmarks, diagnostics). */
   explainVectorSearch(embedding: number[], k: number): Promise<string>;
   listDocuments(): Promise<StoredDocument[]>;
@@ -112,6 +115,7 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
     status: () => readStatus(client, options.location),
     embeddingSpace: () => readEmbeddingSpace(client),
     getChunk: (id) => getChunk(client, id),
+    getChunks: (ids) => getChunks(client, ids),
     searchText: (question, k) => searchLexical(client, question, k),
     searchVector: (embedding, k, searchOptions) => searchVector(client, embedding, k, searchOptions ?? {}),
     searchVectorInSpace: (query, k) => searchVectorInSpace(client, query, k),

@@ -41,12 +41,19 @@ export async function readStatus(client: SqlClient, location: string): Promise<S
 }
 
 export async function getChunk(client: SqlClient, id: string): Promise<ScoredChunk | null> {
-  if (!/^\d{1,18}$/.test(id)) return null;
+  return (await getChunks(client, [id]))[0] ?? null;
+}
+
+/** The chunks with these ids that exist, in the order asked, in one statement; malformed ids are skipped. */
+export async function getChunks(client: SqlClient, ids: readonly string[]): Promise<ScoredChunk[]> {
+  const wanted = [...new Set(ids.filter((id) => /^\d{1,18}$/.test(id)))];
+  if (wanted.length === 0) return [];
   const rows = await client.query(
-    `SELECT ${SELECT_CHUNK}, 1::float8 AS score FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = $1::bigint`,
-    [id],
+    `SELECT ${SELECT_CHUNK}, 1::float8 AS score FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1::bigint[])`,
+    [wanted],
   );
-  return parseRows(scoredChunkRowSchema, rows)[0] ?? null;
+  const byId = new Map(parseRows(scoredChunkRowSchema, rows).map((chunk) => [chunk.id, chunk]));
+  return wanted.map((id) => byId.get(id)).filter((chunk): chunk is ScoredChunk => chunk !== undefined);
 }
 
 /**
