@@ -15,7 +15,12 @@ export function pagePath(documentPath: string): string {
 export function sectionUrl(document: SourceDocument, anchor: string | null, baseUrl: string | undefined): string | null {
   if (document.url) return document.url;
   if (!baseUrl) return null;
-  const page = pagePath(document.path)
+  return baseUrlLink(baseUrl, document.path, anchor);
+}
+
+/** QUIRE_DOCS_BASE_URL (or a source's own base URL) plus the page path and the section's anchor. */
+export function baseUrlLink(baseUrl: string, documentPath: string, anchor: string | null): string {
+  const page = pagePath(documentPath)
     .split("/")
     .map((segment) => encodeURIComponent(segment))
     .join("/");
