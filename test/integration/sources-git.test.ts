@@ -205,6 +205,9 @@ describe("git source", () => {
     expect(source.dir).toBe(path.join(checkout("docs"), "docs"));
     expect(Object.keys(snapshot(source.dir))).toEqual(["guide/install.mdx", "intro.md", "keep.md", "new.md"]);
     expect(source.updatedAt?.("intro.md")).toBeNull();
+    const site = await materialiseGit({ url: remoteUrl, path: "docs", docsBaseUrl: "https://docs.example.com", checkoutDir: checkout("docs") });
+    expect(site.citationUrl("guide/install.mdx", "linux")).toBe("https://docs.example.com/guide/install#linux");
+    expect(site.citationKey).toBe("base:https://docs.example.com");
     expect((await failure({ url: remoteUrl, path: "manual", checkoutDir: checkout("docs") })).message).toMatch(/path manual is not a folder at commit [0-9a-f]{12}$/);
     expect((await failure({ url: remoteUrl, path: "docs/../..", checkoutDir: checkout("docs") })).message).toContain('must stay inside the repository (no "..")');
     expect((await failure({ url: remoteUrl, path: "/etc", checkoutDir: checkout("docs") })).message).toContain("must be relative to the repository root");

@@ -2,11 +2,11 @@ import "server-only";
 import { existsSync } from "node:fs";
 import { mkdir, open, readdir } from "node:fs/promises";
 import path from "node:path";
-import { baseUrlLink } from "@/src/server/rag/chunk/section-url";
 import { DOCUMENT_EXTENSIONS } from "@/src/server/rag/load/load-documents";
 import { advanceDates, readDatesManifest, writeDatesManifest, type DatesManifest } from "@/src/server/rag/sources/git/dates";
 import { fetchCommit, isSafeRef } from "@/src/server/rag/sources/git/fetch-commit";
-import { describeGitRemote, forgeFileUrl, forgeRepository, normaliseRepositoryPath, parseFetchableRemote, scrubSecrets } from "@/src/server/rag/sources/git/remote";
+import { gitCitations, inRepository } from "@/src/server/rag/sources/git/citations";
+import { describeGitRemote, normaliseRepositoryPath, parseFetchableRemote, scrubSecrets } from "@/src/server/rag/sources/git/remote";
 import { checkGitVersion, createGitRunner, type GitRunner } from "@/src/server/rag/sources/git/run-git";
 import { SourceUnavailableError, type MaterialisedSource, type MaterialiseProgress, type SourceNotice } from "@/src/server/rag/sources/types";
 
@@ -228,20 +228,14 @@ export async function materialiseGit(options: GitSourceOptions): Promise<Materia
   const dates = await nextDates(runner, checkoutDir, commit, commitDate, tree);
   await writeDatesManifest(checkoutDir, dates);
 
-  const forge = forgeRepository(options.url);
-  const inRepository = (relativePath: string): string => (repositoryPath === "" ? relativePath : `${repositoryPath}/${relativePath}`);
-  const docsBaseUrl = options.docsBaseUrl;
+  const links = gitCitations({ url: options.url, commit, repositoryPath, docsBaseUrl: options.docsBaseUrl });
   return {
     dir: repositoryPath === "" ? checkoutDir : path.join(checkoutDir, ...repositoryPath.split("/")),
     revision: commit,
     commit,
     commitDate,
-    citationUrl: (relativePath, anchor) => {
-      if (docsBaseUrl) return baseUrlLink(docsBaseUrl, relativePath, anchor);
-      return forge ? forgeFileUrl(forge, commit, inRepository(relativePath), anchor) : null;
-    },
-    citationKey: docsBaseUrl ? `base:${docsBaseUrl}` : forge ? `git:${forge.host}/${forge.repository}:${repositoryPath}` : "viewer",
-    updatedAt: (relativePath) => dates.dates[inRepository(relativePath)] ?? null,
+    ...links,
+    updatedAt: (relativePath) => dates.dates[inRepository(repositoryPath, relativePath)] ?? null,
     notices: await collectNotices(checkoutDir, tree, described),
   };
 }
