@@ -249,6 +249,14 @@ describe("git source", () => {
     expect(`${error.message} ${String(error.cause)}`).not.toContain(token);
   });
 
+  it("a cancelled sync rejects with the signal's reason and leaves the checkout alone", async () => {
+    const before = snapshot(checkout("main"));
+    const controller = new AbortController();
+    controller.abort(new Error("stop"));
+    await expect(materialiseGit({ url: remoteUrl, checkoutDir: checkout("main"), signal: controller.signal })).rejects.toThrow("stop");
+    expect(snapshot(checkout("main"))).toEqual(before);
+  });
+
   it("credentials in the URL, ssh remotes, a missing token variable and a token over plain http are refused", async () => {
     const dir = checkout("refused");
     expect((await failure({ url: "https://user:secret@example.invalid/o/r.git", checkoutDir: dir })).message).toBe(

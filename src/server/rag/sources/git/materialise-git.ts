@@ -206,10 +206,7 @@ export async function materialiseGit(options: GitSourceOptions): Promise<Materia
 
   options.onProgress?.({ stage: "fetch", done: 0, total: 1, item: described });
   const fetched = await fetchCommit(runner, checkoutDir, target, ref);
-  if (typeof fetched !== "string") {
-    if (options.signal?.aborted) throw options.signal.reason;
-    unavailable(`could not fetch ${described} (ref ${ref}): ${fetched.error}`);
-  }
+  if (typeof fetched !== "string") unavailable(`could not fetch ${described} (ref ${ref}): ${fetched.error}`);
   const commit = fetched;
   options.onProgress?.({ stage: "fetch", done: 1, total: 1, item: described });
 

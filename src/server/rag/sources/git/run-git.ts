@@ -77,6 +77,8 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
           { cwd, env, timeout: options.timeoutMs, signal: options.signal, maxBuffer: 256 * 1024 * 1024, encoding: "utf8", windowsHide: true },
           (error, stdout, stderr) => {
             if (!error) return resolve(stdout);
+            // A cancelled sync rejects with the caller's own reason, as fetch() does.
+            if (options.signal?.aborted) return reject(options.signal.reason);
             const code = (error as NodeJS.ErrnoException).code;
             const reason = code === "ENOENT" ? "missing" : error.name === "AbortError" ? "aborted" : error.killed ? "timeout" : "exit";
             reject(new GitCommandError(options.scrub(String(stderr)), reason, { cause: options.scrub(error.message) }));
