@@ -176,13 +176,16 @@ describe("git source", () => {
     git(work, "tag", "light", first);
     git(work, "tag", "-a", "-m", "annotated", "v1", second);
     git(work, "branch", "feature", first);
-    git(work, "push", "-q", "origin", "light", "v1", "feature");
+    // A branch whose name looks like a short sha is taken by name.
+    git(work, "branch", "cafe", second);
+    git(work, "push", "-q", "origin", "light", "v1", "feature", "cafe");
     for (const [ref, expected] of [
       ["feature", first],
       ["light", first],
       ["v1", second],
       [second, second],
       [first.slice(0, 10), first],
+      ["cafe", second],
     ] as const) {
       const source = await materialiseGit({ url: remoteUrl, ref, checkoutDir: checkout("refs") });
       expect({ ref, revision: source.revision }).toEqual({ ref, revision: expected });

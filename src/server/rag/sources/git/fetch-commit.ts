@@ -37,19 +37,19 @@ export function describeFetchFailure(error: GitCommandError, ref: string): strin
  * remote advertises: that is resolved here, and a branch or tag literally named like
  * the short sha wins.
  */
-async function resolveShortSha(runner: GitRunner, cwd: string, target: string, ref: string): Promise<string | { error: string }> {
+async function resolveShortSha(runner: GitRunner, cwd: string, target: string, ref: string): Promise<{ name: string; bySha: boolean } | { error: string }> {
   const listing = await runner.run(["ls-remote", "--", target], cwd);
   const lines = listing
     .split("\n")
     .map((line) => line.split("\t"))
     .filter((parts): parts is [string, string] => parts.length === 2);
   const named = lines.find(([, name]) => name === `refs/heads/${ref}` || name === `refs/tags/${ref}`);
-  if (named) return named[1];
+  if (named) return { name: named[1], bySha: false };
   const matching = new Set(lines.filter(([sha]) => sha.toLowerCase().startsWith(ref.toLowerCase())).map(([, name]) => name.replace(/\^\{\}$/, "")));
   if (matching.size === 0) return { error: "a short commit sha must be the tip of a branch or tag; give the full 40-character sha" };
   const names = [...matching];
-  const branch = names.find((name) => name.startsWith("refs/heads/")) ?? names[0];
-  return branch ?? { error: "short sha not found" };
+  const name = names.find((candidate) => candidate.startsWith("refs/heads/")) ?? names[0];
+  return name === undefined ? { error: "short sha not found" } : { name, bySha: true };
 }
 
 /**
@@ -59,14 +59,16 @@ async function resolveShortSha(runner: GitRunner, cwd: string, target: string, r
 export async function fetchCommit(runner: GitRunner, checkoutDir: string, target: string, ref: string): Promise<string | { error: string }> {
   try {
     let remoteRef = ref;
+    let bySha = false;
     if (!FULL_SHA.test(ref) && SHORT_SHA.test(ref)) {
       const resolved = await resolveShortSha(runner, checkoutDir, target, ref);
-      if (typeof resolved !== "string") return resolved;
-      remoteRef = resolved;
+      if ("error" in resolved) return resolved;
+      remoteRef = resolved.name;
+      bySha = resolved.bySha;
     }
     await runner.run(["fetch", "--quiet", "--depth=1", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--", target, `+${remoteRef}:${FETCHED_REF}`], checkoutDir);
     const commit = (await runner.run(["rev-parse", "--verify", `${FETCHED_REF}^{commit}`], checkoutDir)).trim();
-    if (SHORT_SHA.test(ref) && !FULL_SHA.test(ref) && remoteRef !== ref && !commit.toLowerCase().startsWith(ref.toLowerCase())) {
+    if (bySha && !commit.toLowerCase().startsWith(ref.toLowerCase())) {
       return { error: `${remoteRef} moved while syncing; try again` };
     }
     return commit;
