@@ -19,7 +19,8 @@ import {
   searchVectorInSpace,
   type SpaceSearchResult,
 } from "@/src/server/rag/store/store-reads";
-import { recordIngest, removeDocuments, replaceDocument, saveEmbeddings } from "@/src/server/rag/store/store-writes";
+import { moveDocument, recordIngest, removeDocuments, replaceDocument, saveEmbeddings } from "@/src/server/rag/store/store-writes";
+import { countDocumentsByPrefix, listSources, recordSource, removeSource, type SourceRecord, type SourceUpdate } from "@/src/server/rag/store/source-records";
 import { buildVectorIndex, createVectorTable, dropVectorIndex, readEmbeddingSpace } from "@/src/server/rag/store/vector-table";
 import { sameEmbeddingSpace, type Chunk, type EmbeddedChunk, type EmbeddingSpace, type PendingChunk, type ScoredChunk } from "@/src/server/rag/types";
 
@@ -31,6 +32,8 @@ export interface DocumentRecord {
   url: string | null;
   date: string | null;
   checksum: string;
+  /** When the source says the document last changed (ISO), if it says. */
+  updated?: string | null;
 }
 
 export interface StoreStatus {
@@ -76,6 +79,16 @@ export interface KnowledgeStore {
   /** Replaces every chunk of one document in one transaction; the checksum is written last. */
   replaceDocument(document: DocumentRecord, chunks: Chunk[]): Promise<void>;
   removeDocuments(paths: string[]): Promise<number>;
+  /** Moves a document whose content did not change to a new path (a rename), keeping its vectors; false when it can't. */
+  moveDocument(from: string, document: DocumentRecord, chunks: Chunk[]): Promise<boolean>;
+  /** The sources synced into this index, by name. */
+  listSources(): Promise<SourceRecord[]>;
+  /** Records a source's sync (or its failure: then `error` is set and the earlier revision kept). */
+  recordSource(update: SourceUpdate): Promise<void>;
+  /** Forgets a source that is no longer declared, with its documents; returns how many documents went. */
+  removeSource(name: string): Promise<number>;
+  /** Documents per path prefix ("name/"), for status. */
+  countDocumentsByPrefix(prefixes: readonly string[]): Promise<Map<string, number>>;
   /**
    * Before writes: rebuilds every posting from the stored chunks when another
    * analyzer version wrote them (an upgrade), without re-chunking or re-embedding.
@@ -135,6 +148,20 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
       writable();
       return removeDocuments(client, paths);
     },
+    moveDocument: async (from, document, chunks) => {
+      writable();
+      return moveDocument(client, from, document, chunks);
+    },
+    listSources: () => listSources(client),
+    recordSource: async (update) => {
+      writable();
+      await recordSource(client, update);
+    },
+    removeSource: async (name) => {
+      writable();
+      return removeSource(client, name);
+    },
+    countDocumentsByPrefix: (prefixes) => countDocumentsByPrefix(client, prefixes),
     upgradeLexicalIndex: async () => {
       writable();
       if (await lexicalIndexCurrent(client)) return false;

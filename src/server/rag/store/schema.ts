@@ -97,6 +97,26 @@ CREATE TRIGGER chunk_terms_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCA
   FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_postings_generation();
 `,
   },
+  {
+    // Docs from several sources (issue 13): each source's documents live under its name as a path
+    // prefix; this table remembers what each one last synced, for `quire status` and the server's
+    // re-sync. `updated_at` is when the source says a document last changed (the viewer shows it).
+    version: 4,
+    sql: `
+ALTER TABLE documents ADD COLUMN updated_at text;
+CREATE TABLE sources (
+  name text PRIMARY KEY,
+  kind text NOT NULL,
+  location text NOT NULL,
+  spec jsonb NOT NULL,
+  revision text,
+  synced_at timestamptz,
+  summary jsonb,
+  error text,
+  error_at timestamptz
+);
+`,
+  },
 ];
 
 const MIGRATION_LOCK_KEY = 7_243_114_001;

@@ -10,12 +10,12 @@ import type { Chunk, EmbeddedChunk } from "@/src/server/rag/types";
 export async function replaceDocument(client: SqlClient, document: DocumentRecord, chunks: Chunk[]): Promise<void> {
   await client.transaction(async (executor) => {
     const rows = await executor.query(
-      `INSERT INTO documents (path, title, url, published, checksum, chunk_count, ingested_at)
-       VALUES ($1, $2, $3, $4, '', $5, now())
+      `INSERT INTO documents (path, title, url, published, updated_at, checksum, chunk_count, ingested_at)
+       VALUES ($1, $2, $3, $4, $5, '', $6, now())
        ON CONFLICT (path) DO UPDATE SET title = excluded.title, url = excluded.url, published = excluded.published,
-         checksum = '', chunk_count = excluded.chunk_count, ingested_at = now()
+         updated_at = excluded.updated_at, checksum = '', chunk_count = excluded.chunk_count, ingested_at = now()
        RETURNING id`,
-      [document.path, document.title, document.url, document.date, chunks.length],
+      [document.path, document.title, document.url, document.date, document.updated ?? null, chunks.length],
     );
     const documentId = Number(rows[0]?.id);
     await executor.query("DELETE FROM chunks WHERE document_id = $1", [documentId]);
@@ -55,6 +55,28 @@ export async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): 
      ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding`,
     [rows.map((row) => row.chunkId), rows.map((row) => toVectorLiteral(row.embedding))],
   );
+}
+
+/**
+ * A renamed file with the same content: the document row takes the new path and the
+ * chunks their new links, keeping chunk ids, postings and vectors (no embedding call).
+ * False when `from` is gone or the chunks no longer line up (then the caller re-ingests).
+ */
+export async function moveDocument(client: SqlClient, from: string, document: DocumentRecord, chunks: Chunk[]): Promise<boolean> {
+  return client.transaction(async (executor) => {
+    const rows = await executor.query(
+      `UPDATE documents SET path = $2, title = $3, url = $4, published = $5, updated_at = $6, checksum = $7, ingested_at = now()
+       WHERE path = $1 AND chunk_count = $8 AND NOT EXISTS (SELECT 1 FROM documents WHERE path = $2) RETURNING id`,
+      [from, document.path, document.title, document.url, document.date, document.updated ?? null, document.checksum, chunks.length],
+    );
+    if (rows.length === 0) return false;
+    await executor.query(
+      `UPDATE chunks c SET url = moved.url FROM unnest($2::int[], $3::text[]) AS moved(ordinal, url)
+       WHERE c.document_id = $1 AND c.ordinal = moved.ordinal`,
+      [Number(rows[0]?.id), chunks.map((chunk) => chunk.ordinal), chunks.map((chunk) => chunk.url)],
+    );
+    return true;
+  });
 }
 
 export async function removeDocuments(client: SqlClient, paths: string[]): Promise<number> {
