@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { extractPage } from "@/src/server/rag/sources/website/extract";
+import { pageFile } from "@/src/server/rag/sources/website";
+
+const url = new URL("https://docs.example.com/guide/start");
+const filler = `<p>${"Words about running a node, repeated so the reader view keeps them. ".repeat(8)}</p>`;
+
+describe("extractPage", () => {
+  it("keeps headings with their anchors, fenced code with its language, and absolute links", () => {
+    const page = extractPage(`<html><head><title>Start - Site</title></head><body><nav><a href="/">Home</a></nav><article>
+<h1 id="start">Start<a href="#start" class="hash-link">​#</a></h1>${filler}
+<h2><a name="run-it"></a>Run <code>qnode</code></h2>${filler}
+<div class="highlight-source-rust"><pre>fn main() {}</pre></div>
+<pre class="lang-sh"><code>ls \`\`\`</code></pre>
+<h3 id="with spaces">Odd id</h3><p>Link <a href="../api/#x">API</a>, <a href="https://other.test/">other</a>, <img src="i.png" alt="pic"></p>
+</article></body></html>`, url);
+    expect(page.title).toBe("Start");
+    expect(page.markdown).toBe([
+      "# Start {#start}", "", filler.slice(3, -4).trim(), "",
+      "## Run `qnode` {#run-it}", "", filler.slice(3, -4).trim(), "",
+      "```rust", "fn main() {}", "```", "",
+      "````sh", "ls ```", "````", "",
+      "### Odd id", "",
+      "Link [API](https://docs.example.com/api/#x), [other](https://other.test/), ![pic](https://docs.example.com/guide/i.png)", "",
+    ].join("\n"));
+    expect(page.links).toEqual(["https://docs.example.com/", "https://docs.example.com/api/", "https://other.test/"]);
+  });
+
+  it("falls back to the <title> and the body on a page too short for the reader view", () => {
+    const page = extractPage("<html><head><title>Tiny</title></head><body><p>Just <b>this</b>.</p></body></html>", url);
+    expect(page.title).toBe("Tiny");
+    expect(page.markdown).toBe("# Tiny\n\nJust **this**.\n");
+  });
+});
+
+describe("pageFile", () => {
+  it("writes YAML frontmatter safely, leaving out an unknown date", () => {
+    expect(pageFile({ title: 'Colon: "quoted" #hash', pageUrl: "https://x.test/a", updatedAt: null }, "# A\n"))
+      .toBe(`---\ntitle: 'Colon: "quoted" #hash'\npage_url: https://x.test/a\n---\n\n# A\n`);
+  });
+});
