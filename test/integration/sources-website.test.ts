@@ -137,7 +137,9 @@ function listFiles(root: string, prefix = ""): string[] {
 
 describe("materialiseWebsite from a sitemap", () => {
   it("writes one Markdown file per HTML page, with frontmatter, and reports what it skipped", async () => {
-    const result = await sync();
+    const progress: string[] = [];
+    const result = await sync({ onProgress: (event) => progress.push(`${event.done}/${event.total}`) });
+    expect(progress).toEqual(["1/9", "2/9", "3/9", "4/9", "5/9", "6/9", "7/9", "8/9", "9/9"]);
     expect(readdirMd()).toEqual([postFile(), "docs/etag-page.md", "docs/guide/install.md", "docs/index.md", "docs/new-page.md"]);
     expect(postFile()).toMatch(/^blog\/post--[0-9a-f]{8}\.md$/);
     expect({ pages: result.pages, fetched: result.fetched, notModified: result.notModified, skippedUnchanged: result.skippedUnchanged }).toEqual({ pages: 5, fetched: 5, notModified: 0, skippedUnchanged: 0 });

@@ -210,10 +210,8 @@ export async function materialiseWebsite(input: WebsiteSourceOptions): Promise<M
     counts.fetched++;
     const extracted = extractPage(decodeBody(result.body, result.contentType), pageUrl);
     const hash = contentHash(extracted.title, pageUrl.href, extracted.markdown);
-    const links = extracted.links.filter((link) => {
-      const url = new URL(link);
-      return url.origin === origin && (options.sitemap !== undefined || url.pathname.startsWith(crawlPrefix(root)));
-    });
+    // Only a crawl needs the links again (to go on through a page that answers 304 next time).
+    const links = options.sitemap !== undefined ? [] : extracted.links.filter((link) => inScope(new URL(link), origin, crawlPrefix(root)));
     const validators = { etag: result.etag, lastModified: result.lastModified, lastmod, links };
     // Same text as last time: the file stays byte for byte, so the ingest's checksum does too.
     if (old && old.hash === hash) return { kind: "keep", page: { ...old, ...validators } };

@@ -28,6 +28,10 @@ describe("website manifest", () => {
     expect(await readManifest(directory)).toEqual(emptyManifest());
     writeFileSync(path.join(directory, MANIFEST_FILE), JSON.stringify({ version: 1, pages: { x: { file: "x.md" } } }));
     expect(await readManifest(directory)).toEqual(emptyManifest());
+    for (const file of ["../outside.md", "/etc/x.md", "a/../../b.md", "a\\b.md", "a.txt"]) {
+      writeFileSync(path.join(directory, MANIFEST_FILE), JSON.stringify({ version: 1, pages: { x: { ...manifest.pages["https://x.test/a"], file } } }));
+      expect(await readManifest(directory)).toEqual(emptyManifest());
+    }
     writeFileSync(path.join(directory, MANIFEST_FILE), JSON.stringify({ ...manifest, version: 2 }));
     expect(await readManifest(directory)).toEqual(emptyManifest());
   });

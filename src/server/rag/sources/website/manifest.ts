@@ -9,7 +9,8 @@ export const MANIFEST_FILE = ".quire-website.json";
 const pageSchema = z.object({
   /** The page's final URL after same-origin redirects; the key is the URL that was requested. */
   pageUrl: z.string().url(),
-  file: z.string().min(1),
+  /** Relative to the output folder; a name that could point outside it makes the manifest invalid (so empty). */
+  file: z.string().regex(/^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+\.md$/),
   title: z.string(),
   lastmod: z.string().nullable(),
   etag: z.string().nullable(),
