@@ -26,6 +26,12 @@ describe("extractPage", () => {
     expect(page.links).toEqual(["https://docs.example.com/", "https://docs.example.com/api/", "https://other.test/"]);
   });
 
+  it("keeps an <h1> of the content at level 1 (Readability demotes it) and does not repeat it as the title", () => {
+    const page = extractPage(`<html><head><title>Other</title></head><body><article><h1 id="top">Top</h1>${filler}<h2 id="sub">Sub</h2>${filler}</article></body></html>`, url);
+    expect(page.title).toBe("Top");
+    expect(page.markdown.split("\n").filter((line) => line.startsWith("#"))).toEqual(["# Top {#top}", "## Sub {#sub}"]);
+  });
+
   it("falls back to the <title> and the body on a page too short for the reader view", () => {
     const page = extractPage("<html><head><title>Tiny</title></head><body><p>Just <b>this</b>.</p></body></html>", url);
     expect(page.title).toBe("Tiny");

@@ -14,6 +14,7 @@ export interface ExtractedPage {
 }
 
 const HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"] as const;
+const H1_MARK = "quire-h1";
 
 /** Characters docs generators put in a heading's self-link ("permalink") marker. */
 const PERMALINK_TEXT = /^[\s\u200b#¶§🔗⚓]*$/u;
@@ -50,6 +51,8 @@ function absolutise(document: ReturnType<typeof parseHTML>["document"], base: UR
  */
 function prepareHeadings(document: ReturnType<typeof parseHTML>["document"], pageUrl: URL): void {
   for (const heading of document.querySelectorAll(HEADINGS.join(",")) as Iterable<Element>) {
+    // Readability turns every <h1> of the content into an <h2>; the class (kept, keepClasses) says what it was.
+    if (heading.tagName === "H1") heading.setAttribute("class", `${heading.getAttribute("class") ?? ""} ${H1_MARK}`.trim());
     if (!heading.getAttribute("id")) {
       const inner = heading.querySelector("[id], a[name]");
       const id = inner?.getAttribute("id") || inner?.getAttribute("name");
@@ -83,7 +86,7 @@ function turndown(): TurndownService {
   created.addRule("heading-with-anchor", {
     filter: [...HEADINGS],
     replacement(content, node) {
-      const level = Number(node.nodeName.slice(1));
+      const level = (node.getAttribute("class") ?? "").split(/\s+/).includes(H1_MARK) ? 1 : Number(node.nodeName.slice(1));
       const text = content.replace(/\s+/g, " ").trim();
       if (text === "") return "";
       const id = node.getAttribute("id");
