@@ -11,6 +11,8 @@ import { SourceUnavailableError } from "@/src/server/rag/sources/types";
 import { materialiseWebsite, type WebsiteSourceOptions } from "@/src/server/rag/sources/website";
 
 interface Reply {
+  /** Never answered (until the server closes), for timeouts. */
+  hang?: boolean;
   status?: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
@@ -29,6 +31,7 @@ beforeAll(async () => {
     requests.push({ path: url, headers: request.headers });
     const route = routes.get(url);
     const reply: Reply = route ? route(request.headers) : { status: 404, body: "not found" };
+    if (reply.hang) return;
     response.writeHead(reply.status ?? 200, reply.headers ?? {});
     response.end(reply.body ?? "");
   });
@@ -36,6 +39,7 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
@@ -266,6 +270,52 @@ describe("materialiseWebsite from a sitemap", () => {
     expect(again.skippedUnchanged).toBe(0);
     expect(again.fetched).toBe(5);
     expect(readdirMd()).toHaveLength(5);
+  });
+});
+
+describe("materialiseWebsite when the site misbehaves", () => {
+  it("keeps the previous copy of a page that times out or answers 500, and drops one that is gone", async () => {
+    await sync();
+    docsSitemap[0]!.lastmod = "2024-09-01";
+    docsSitemap[1]!.lastmod = "2024-09-01";
+    docsSitemap[2]!.lastmod = "2024-09-01";
+    routes.set("/docs/", () => ({ hang: true }));
+    routes.set("/docs/guide/install", () => ({ status: 500 }));
+    routes.set("/docs/new-page", () => ({ status: 410 }));
+    const result = await sync({ timeoutMs: 300 });
+    expect(readdirMd().filter((file) => !file.startsWith("blog/"))).toEqual(["docs/etag-page.md", "docs/guide/install.md", "docs/index.md"]);
+    const notices = Object.fromEntries(result.notices.map((entry) => [entry.where.replace(origin, ""), entry.message]));
+    expect(notices["/docs/"]).toBe("timed out after 300 ms; kept the copy from the previous sync");
+    expect(notices["/docs/guide/install"]).toBe("HTTP 500; kept the copy from the previous sync");
+    expect(notices["/docs/old-page"]).toBe("HTTP 410; skipped");
+  });
+
+  it("does not crawl when robots.txt answers 5xx, and honours a Crawl-delay", async () => {
+    routes.set("/robots.txt", () => ({ status: 503 }));
+    await expect(sync()).rejects.toThrow(`${origin}/robots.txt could not be read (HTTP 503); not crawling without it`);
+    expect(listFiles(outputDir)).toEqual([]);
+
+    routes.set("/robots.txt", () => ({ headers: { "content-type": "text/plain" }, body: "User-agent: quirebot\nCrawl-delay: 0.2\nDisallow: /docs/guide/\n\nUser-agent: *\nDisallow: /\n" }));
+    const started = Date.now();
+    const result = await sync({ concurrency: 1 });
+    // Nine pages are requested one after another, with eight pauses of 200 ms between them.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1550);
+    expect(result.notices[0]).toEqual({ where: `${origin}/robots.txt`, message: "Crawl-delay of 0.2 s honoured" });
+    expect(result.notices.find((entry) => entry.where.endsWith("/docs/guide/install"))?.message).toBe("disallowed by robots.txt; skipped");
+    // Only the QuireBot group applies, and it does not disallow /private/.
+    expect(result.notices.some((entry) => entry.where.endsWith("/private/secret"))).toBe(false);
+    expect(readdirMd().filter((file) => !file.startsWith("blog/"))).toEqual(["docs/etag-page.md", "docs/index.md", "docs/new-page.md", "private/secret.md"]);
+  });
+
+  it("stops on abort without touching the folder", async () => {
+    await sync();
+    const before = listFiles(outputDir).map((file) => [file, read(file)]);
+    const controller = new AbortController();
+    routes.set("/docs/", () => ({ hang: true }));
+    docsSitemap[0]!.lastmod = "2024-09-01";
+    setTimeout(() => controller.abort(new Error("stop")), 200);
+    await expect(sync({ signal: controller.signal })).rejects.toThrow("stop");
+    expect(listFiles(outputDir).map((file) => [file, read(file)])).toEqual(before);
   });
 });
 
