@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { extractPage } from "@/src/server/rag/sources/website/extract";
-import { pageFile } from "@/src/server/rag/sources/website";
+import { decodeBody, pageFile } from "@/src/server/rag/sources/website";
 
 const url = new URL("https://docs.example.com/guide/start");
 const filler = `<p>${"Words about running a node, repeated so the reader view keeps them. ".repeat(8)}</p>`;
@@ -43,5 +43,15 @@ describe("pageFile", () => {
   it("writes YAML frontmatter safely, leaving out an unknown date", () => {
     expect(pageFile({ title: 'Colon: "quoted" #hash', pageUrl: "https://x.test/a", updatedAt: null }, "# A\n"))
       .toBe(`---\ntitle: 'Colon: "quoted" #hash'\npage_url: https://x.test/a\n---\n\n# A\n`);
+  });
+});
+
+describe("decodeBody", () => {
+  const latin1 = Uint8Array.from([0x3c, 0x6d, 0x65, 0x74, 0x61, 0x20, 0x63, 0x68, 0x61, 0x72, 0x73, 0x65, 0x74, 0x3d, 0x22, 0x69, 0x73, 0x6f, 0x2d, 0x38, 0x38, 0x35, 0x39, 0x2d, 0x31, 0x22, 0x3e, 0xe9]);
+  it("uses the header's charset, else the <meta> one, else UTF-8", () => {
+    expect(decodeBody(latin1, "text/html").endsWith("é")).toBe(true);
+    expect(decodeBody(Uint8Array.from([0xc3, 0xa9]), "text/html; charset=utf-8")).toBe("é");
+    expect(decodeBody(Uint8Array.from([0xe9]), "text/html; charset=windows-1252")).toBe("é");
+    expect(decodeBody(Uint8Array.from([0xc3, 0xa9]), "text/html; charset=no-such")).toBe("é");
   });
 });

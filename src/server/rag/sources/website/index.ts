@@ -89,9 +89,13 @@ function contentHash(title: string, pageUrl: string, markdown: string): string {
   return createHash("sha256").update(`${title}\0${pageUrl}\0${markdown}`).digest("hex");
 }
 
-/** The body as text, in the charset the Content-Type names (UTF-8 when it names none or one unknown). */
-function decodeBody(body: Uint8Array, contentType: string): string {
-  const charset = /charset=["']?([\w-]+)/i.exec(contentType)?.[1] ?? "utf-8";
+/**
+ * The body as text, in the charset the Content-Type names, else the one a <meta> in the
+ * first kilobyte names, else UTF-8 (also when the name is unknown).
+ */
+export function decodeBody(body: Uint8Array, contentType: string): string {
+  const head = new TextDecoder("latin1").decode(body.subarray(0, 1024));
+  const charset = /charset=["']?([\w-]+)/i.exec(contentType)?.[1] ?? /<meta[^>]+charset=["']?([\w-]+)/i.exec(head)?.[1] ?? "utf-8";
   try {
     return new TextDecoder(charset).decode(body);
   } catch {
