@@ -90,4 +90,17 @@ describe("chunkDocument", () => {
     const plain = parseDocument("p.md", "# P\n\nText.");
     expect(chunkDocument(plain, { targetTokens: 120, overlapTokens: 20 })[0]!.url).toBeNull();
   });
+
+  it("takes an explicit {#id} as the anchor and drops it from the heading text", () => {
+    const body = `# Guide {#top}\n\n${paragraph(1, 30)}\n\n## Install {#setup}\n\n${paragraph(2, 30)}\n\n## Install\n\n${paragraph(3, 30)}\n\n## Setup\n\n${paragraph(4, 30)}\n`;
+    const chunks = chunkDocument(parseDocument("guide.md", body), options);
+    const firsts = new Map<string, string>();
+    for (const chunk of chunks) if (!firsts.has(chunk.heading)) firsts.set(chunk.heading, chunk.url ?? "");
+    expect([...firsts.entries()]).toEqual([
+      ["Guide", "https://docs.example.com/docs/guide#top"],
+      ["Guide > Install", "https://docs.example.com/docs/guide#setup"],
+      ["Guide > Setup", "https://docs.example.com/docs/guide#setup-1"],
+    ]);
+    expect(chunks.some((chunk) => chunk.text.includes("{#setup}"))).toBe(true);
+  });
 });

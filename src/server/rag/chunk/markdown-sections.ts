@@ -7,13 +7,15 @@ import "server-only";
 export interface Section {
   /** Heading texts from the outermost level down, e.g. ["Guide", "Install", "Linux"]. */
   headingPath: string[];
-  /** GitHub-style anchor of the section's own heading; null before the first heading. */
+  /** The heading's explicit `{#id}` when it has one, else its GitHub-style anchor; null before the first heading. */
   anchor: string | null;
   /** The section's Markdown, starting with its heading line. */
   text: string;
 }
 
 const headingPattern = /^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$/;
+/** A trailing explicit anchor, `## Install {#setup}` (Pandoc, kramdown, Docusaurus, and the website materialiser write it). */
+const explicitAnchorPattern = /[ \t]+\{#([^\s{}]+)\}$/;
 const fenceOpenPattern = /^[ \t]*(`{3,}|~{3,})/;
 
 /** Tracks whether a line opens or closes a fenced code block (CommonMark rules, simplified). */
@@ -63,6 +65,12 @@ export function slugify(heading: string, seen: Map<string, number>): string {
   return count === 0 ? base : `${base}-${count}`;
 }
 
+/** An explicit anchor is the page's real one, kept as written; it is counted so a later slug of the same text is numbered past it. */
+function claim(anchor: string, seen: Map<string, number>): string {
+  seen.set(anchor, (seen.get(anchor) ?? 0) + 1);
+  return anchor;
+}
+
 /** The body's sections in order; text before the first heading forms a section with an empty path. */
 export function splitSections(body: string): Section[] {
   const sections: Section[] = [];
@@ -82,10 +90,11 @@ export function splitSections(body: string): Section[] {
     if (heading) {
       flush();
       const level = heading[1]!.length;
-      const text = plainHeading(heading[2]!);
+      const explicit = explicitAnchorPattern.exec(heading[2]!);
+      const text = plainHeading(explicit ? heading[2]!.slice(0, explicit.index) : heading[2]!);
       while (stack.length > 0 && stack.at(-1)!.level >= level) stack.pop();
       stack.push({ level, text });
-      current = { headingPath: stack.map((entry) => entry.text), anchor: slugify(text, slugs), text: "" };
+      current = { headingPath: stack.map((entry) => entry.text), anchor: explicit ? claim(explicit[1]!, slugs) : slugify(text, slugs), text: "" };
     }
     lines.push(line);
   }
