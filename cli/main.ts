@@ -9,7 +9,16 @@ import type { CliOutput } from "@/cli/output";
 const usage = `Usage: quire <command> [options]
 
 Commands:
-  ingest [dir]                  Index the docs folder (default: QUIRE_DOCS_DIR, ./docs)
+  ingest                        Sync the configured sources: those in quire.sources.yaml
+                                (QUIRE_SOURCES_FILE), else QUIRE_DOCS_DIR (./docs) and the
+                                sources added below
+  ingest <dir>                  Index one docs folder
+  ingest --git <url|path> [--ref <branch|tag|sha>] [--path <subdir>] [--token-env <VAR>] [--name <n>]
+                                Add (or re-sync) a git repository as a source; a private
+                                one's HTTPS token is read from $VAR (default QUIRE_GIT_TOKEN)
+  ingest --sitemap <url> | --site <start-url> [--max-pages N] [--name <n>]
+                                Add (or re-sync) a website, from its sitemap or by crawling
+  ingest --source <name>        Re-sync one source
   status [--json]               Documents, chunks, embedded share, model, last ingest
   search "<question>" [--k 5] [--json] [--explain]
                                 Print the chunks that answer a question, best first;
@@ -44,6 +53,15 @@ export async function main(argv: string[], output: CliOutput = processOutput()):
         "min-mrr": { type: "string" },
         split: { type: "string" },
         fulltext: { type: "boolean", default: false },
+        git: { type: "string" },
+        ref: { type: "string" },
+        path: { type: "string" },
+        "token-env": { type: "string" },
+        sitemap: { type: "string" },
+        site: { type: "string" },
+        "max-pages": { type: "string" },
+        name: { type: "string" },
+        source: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -60,7 +78,22 @@ export async function main(argv: string[], output: CliOutput = processOutput()):
   try {
     switch (command) {
       case "ingest":
-        return await runIngestCommand({ dir: rest[0] }, output);
+        if (rest.length > 1) return oneAtATime("ingest", "folder", rest.length, output);
+        return await runIngestCommand(
+          {
+            dir: rest[0],
+            git: parsed.values.git,
+            ref: parsed.values.ref,
+            path: parsed.values.path,
+            tokenEnv: parsed.values["token-env"],
+            sitemap: parsed.values.sitemap,
+            site: parsed.values.site,
+            maxPages: parsed.values["max-pages"],
+            name: parsed.values.name,
+            source: parsed.values.source,
+          },
+          output,
+        );
       case "status":
         return await runStatusCommand({ json: parsed.values.json }, output);
       case "search":
@@ -69,10 +102,7 @@ export async function main(argv: string[], output: CliOutput = processOutput()):
           output,
         );
       case "eval":
-        if (rest.length > 1) {
-          output.error(`quire eval: one file at a time (got ${rest.length})`);
-          return 2;
-        }
+        if (rest.length > 1) return oneAtATime("eval", "file", rest.length, output);
         return await runEvalCommand(
           {
             file: rest[0],
@@ -92,6 +122,12 @@ export async function main(argv: string[], output: CliOutput = processOutput()):
     output.error(`quire ${command}: ${(error as Error).message}`);
     return 1;
   }
+}
+
+/** A usage error: the command takes one positional argument. */
+function oneAtATime(command: string, what: string, got: number, output: CliOutput): number {
+  output.error(`quire ${command}: one ${what} at a time (got ${got})`);
+  return 2;
 }
 
 function processOutput(): CliOutput {

@@ -6,7 +6,7 @@ import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { getStore, type KnowledgeStore } from "@/src/server/rag/store";
 import { onShutdown } from "@/src/server/shutdown";
-import { runConfiguredSync } from "@/src/server/sync/run-sync";
+import { runConfiguredSync, totalSummary } from "@/src/server/sync/run-sync";
 import { stopSyncs, syncStopSignal } from "@/src/server/sync/sync-guard";
 import { startSyncTimer } from "@/src/server/sync/sync-timer";
 
@@ -54,9 +54,7 @@ function startIntervalSync(intervalMs: number): void {
   const timer = startSyncTimer({
     intervalMs,
     sync: async (signal) => {
-      const summary = await runConfiguredSync(await getStore(), { signal });
-      const { added, updated, removed, unchanged, chunks, embedded } = summary;
-      return { added, updated, removed, unchanged, chunks, embedded, failed: summary.failed.length };
+      return totalSummary(await runConfiguredSync(await getStore(), { signal }));
     },
     logger: log(),
   });

@@ -66,6 +66,8 @@ export const envSchema = z.object({
 
   QUIRE_DOCS_DIR: z.string().min(1).default("./docs"),
   QUIRE_DOCS_BASE_URL: url.optional(),
+  /** The declared sources (folders, git repositories, websites). Used when the file exists; otherwise QUIRE_DOCS_DIR. */
+  QUIRE_SOURCES_FILE: z.string().min(1).default("./quire.sources.yaml"),
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CHUTES_API_KEY: optionalString,
   OPENROUTER_API_KEY: optionalString,

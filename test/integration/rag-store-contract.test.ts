@@ -154,6 +154,7 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
       url: "https://docs.example/b.md#0",
       text: "Buckets hold objects",
       score: 1,
+      updatedAt: null,
     });
     expect(await store.getChunk("999999999")).toBeNull();
     expect(await store.getChunk("not-a-number")).toBeNull();
@@ -191,6 +192,38 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     await store.recordIngest({ added: 1 });
     expect((await store.status()).lastIngest?.summary).toEqual({ added: 1 });
     expect(await store.exclusive(async () => 42)).toBe(42);
+  });
+
+  it("moves a renamed document with its chunk ids and vectors, re-linking its chunks, and refuses when it can't", async () => {
+    await store.replaceDocument({ ...document("src/old.md", "same"), updated: "2026-11-01" }, [chunk("src/old.md", 0, "Moved", "Moving text")]);
+    const [before] = (await store.searchText("moving", 1)).hits;
+    const moved = await store.moveDocument("src/old.md", { ...document("src/new.md", "same"), updated: "2026-11-20" }, [
+      { ...chunk("src/new.md", 0, "Moved", "Moving text"), url: "https://docs.example/new#moved" },
+    ]);
+    expect(moved).toBe(true);
+    const after = await store.getChunk(before!.id);
+    expect(after).toMatchObject({ id: before!.id, path: "src/new.md", url: "https://docs.example/new#moved", updatedAt: "2026-11-20" });
+    // Gone, or a chunk count that no longer lines up: the caller re-ingests instead.
+    expect(await store.moveDocument("src/old.md", document("src/other.md", "same"), [])).toBe(false);
+    expect(await store.moveDocument("src/new.md", document("src/other.md", "same"), [])).toBe(false);
+    expect((await store.listDocuments()).map((entry) => entry.path)).toContain("src/new.md");
+  });
+
+  it("records sources, keeps the last good revision beside a failure, counts documents per prefix and removes a source", async () => {
+    const spec = { name: "src", git: "https://example.com/r.git" };
+    await store.recordSource({ name: "src", kind: "git", location: "https://example.com/r.git", spec, revision: "abc", summary: { added: 1 } });
+    await store.recordSource({ name: "src", kind: "git", location: "https://example.com/r.git", spec, error: "could not fetch" });
+    const [record] = await store.listSources();
+    expect(record).toMatchObject({ name: "src", kind: "git", spec, revision: "abc", summary: { added: 1 }, error: "could not fetch" });
+    expect(record!.syncedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(record!.errorAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await store.replaceDocument(document("src_x/a.md", "1"), [chunk("src_x/a.md", 0, "Other", "Another source's text")]);
+    const counts = await store.countDocumentsByPrefix(["src/", "src_x/", "none/"]);
+    expect(Object.fromEntries(counts)).toEqual({ "src/": 1, "src_x/": 1, "none/": 0 });
+    // `_` is not a LIKE wildcard here: removing "src" leaves "src_x/".
+    expect(await store.removeSource("src")).toBe(1);
+    expect(await store.listSources()).toEqual([]);
+    expect(Object.fromEntries(await store.countDocumentsByPrefix(["src/", "src_x/"]))).toEqual({ "src/": 0, "src_x/": 1 });
   });
 });
 

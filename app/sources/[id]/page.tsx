@@ -3,6 +3,7 @@ import Link from "next/link";
 import Markdown, { type Components } from "react-markdown";
 import { findSourceChunk } from "@/src/server/rag/source-viewer";
 import { safeMarkdownOptions } from "@/src/shared/safe-markdown";
+import { updatedAgo } from "@/src/shared/updated-ago";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Source" };
@@ -35,10 +36,19 @@ export default async function SourcePage({ params, searchParams }: SourcePagePro
       </main>
     );
   }
+  const updated = updatedAgo(chunk.updatedAt);
   return (
     <main className="page source-view">
       <p className="muted">
         <Link href="/">Quire</Link> › {chunk.path}
+        {updated && chunk.updatedAt && (
+          <>
+            {" · "}
+            <time className="source-updated" dateTime={chunk.updatedAt}>
+              {updated.charAt(0).toUpperCase() + updated.slice(1)}
+            </time>
+          </>
+        )}
       </p>
       <h1>{chunk.title}</h1>
       {chunk.heading && chunk.heading !== chunk.title && <h2 className="muted">{chunk.heading}</h2>}

@@ -30,6 +30,37 @@ function lastIngestText(status: StoreStatus): string {
   return `${status.lastIngest.at}${typeof duration === "number" ? ` (took ${formatDuration(duration)})` : ""}`;
 }
 
+/** "3 h ago": how long since an ISO time, for the operator. */
+export function sinceText(iso: string, now: number = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 90) return `${seconds} s ago`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 36 * 3600) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86_400)} days ago`;
+}
+
+/** One line per source: what it is, what it last synced and when, its documents, and its last error. */
+export function formatSources(sources: readonly SourceStatus[], now: number = Date.now()): string[] {
+  return sources.map((source) => {
+    const revision = source.revision ? ` at ${/^[0-9a-f]{40}$/.test(source.revision) ? source.revision.slice(0, 12) : source.revision}` : "";
+    const synced = source.syncedAt ? `synced ${sinceText(source.syncedAt, now)}${revision}` : "never synced";
+    const error = source.error ? `; last sync failed ${source.errorAt ? sinceText(source.errorAt, now) : ""}: ${source.error}` : "";
+    return `  ${source.name} (${source.kind}) ${source.location}: ${source.documents} documents, ${synced}${error}`;
+  });
+}
+
+export interface SourceStatus {
+  name: string;
+  kind: string;
+  location: string;
+  documents: number;
+  revision: string | null;
+  syncedAt: string | null;
+  error: string | null;
+  errorAt: string | null;
+  summary: Record<string, unknown> | null;
+}
+
 export const statusArgsSchema = z.object({ json: z.boolean() }).strict();
 export type StatusArgs = z.infer<typeof statusArgsSchema>;
 
@@ -40,8 +71,21 @@ export async function statusCommand(args: StatusArgs, { stores, output }: Comman
     const credential = operatorCredential();
     const queryModel = credential ? embeddingModelId(credential.provider) : null;
     const retrieval = describeRetrieval(status, queryModel);
+    const records = await store.listSources();
+    const counts = await store.countDocumentsByPrefix(records.map((record) => `${record.name}/`));
+    const sources: SourceStatus[] = records.map((record) => ({
+      name: record.name,
+      kind: record.kind,
+      location: record.location,
+      documents: counts.get(`${record.name}/`) ?? 0,
+      revision: record.revision,
+      syncedAt: record.syncedAt,
+      error: record.error,
+      errorAt: record.errorAt,
+      summary: record.summary,
+    }));
     if (args.json) {
-      output.log(JSON.stringify({ ...status, retrieval }, null, 2));
+      output.log(JSON.stringify({ ...status, retrieval, sources }, null, 2));
       return 0;
     }
     const share = status.chunks === 0 ? 0 : Math.round((status.embeddedChunks / status.chunks) * 100);
@@ -56,6 +100,12 @@ export async function statusCommand(args: StatusArgs, { stores, output }: Comman
         ["Retrieval", retrieval],
       ]),
     );
+    if (sources.length > 0) {
+      const inSources = sources.reduce((sum, source) => sum + source.documents, 0);
+      output.log(`Sources:`);
+      for (const line of formatSources(sources)) output.log(line);
+      if (status.documents > inSources) output.log(`  (docs folder): ${status.documents - inSources} documents`);
+    }
     return 0;
   });
 }

@@ -15,6 +15,8 @@ export interface SourceDocument {
   url: string | null;
   /** Frontmatter `date`, as written (ISO date preferred). */
   date: string | null;
+  /** Frontmatter `updated_at` (or `last_updated`, `updated`, `lastmod`): when the page last changed. */
+  updated: string | null;
   /** Markdown body without frontmatter, imports and bare JSX components. */
   body: string;
   /** sha256 of the raw file bytes. */
@@ -62,11 +64,15 @@ export interface ScoredChunk {
   url: string | null;
   text: string;
   score: number;
+  /** When the source says the document last changed (read by the source viewer only). */
+  updatedAt?: string | null;
 }
 
 export interface IngestSummary {
   added: number;
   updated: number;
+  /** Files moved with their content unchanged: re-linked in place, no embedding call (absent on older records). */
+  renamed?: number;
   removed: number;
   unchanged: number;
   chunks: number;

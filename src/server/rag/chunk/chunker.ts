@@ -23,6 +23,8 @@ export interface ChunkingOptions {
   overlapTokens: number;
   /** QUIRE_DOCS_BASE_URL: section links are `<base>/<path>#<anchor>` when frontmatter has no URL. */
   baseUrl?: string;
+  /** A source's own links (a forge, a website's pages), used instead of baseUrl; the path is relative to the source. */
+  link?: (documentPath: string, anchor: string | null) => string | null;
 }
 
 export const DEFAULT_CHUNKING = { targetTokens: 400, overlapTokens: 60 } as const;
@@ -193,7 +195,7 @@ export function chunkDocument(document: SourceDocument, options: ChunkingOptions
       ordinal,
       title: document.title,
       heading: owner.headingPath.join(" > "),
-      url: sectionUrl(document, owner.anchor, options.baseUrl),
+      url: options.link ? (document.url ?? options.link(document.path, owner.anchor)) : sectionUrl(document, owner.anchor, options.baseUrl),
       text,
       tokenCount: countTokens(text),
     };

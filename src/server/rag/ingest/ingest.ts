@@ -7,7 +7,8 @@ import type { ProgressListener } from "@/src/server/rag/ingest/progress";
 import type { RetryOptions } from "@/src/server/rag/ingest/retry";
 import { DocumentLoadError, listDocumentFiles, loadDocument } from "@/src/server/rag/load/load-documents";
 import { log } from "@/src/server/log";
-import type { KnowledgeStore } from "@/src/server/rag/store";
+import type { DocumentRecord, KnowledgeStore } from "@/src/server/rag/store";
+import type { MaterialisedSource } from "@/src/server/rag/sources/types";
 import type { IngestSummary } from "@/src/server/rag/types";
 
 export interface IngestOptions {
@@ -24,6 +25,18 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** Where skipped files are reported (default: the server log). */
   logger?: { warn: (object: object, message: string) => void };
+  /** A declared source's place in the index and its links; without it, the docs folder (no prefix, QUIRE_DOCS_BASE_URL links). */
+  scope?: IngestScope;
+}
+
+/**
+ * A source's documents live under `prefix` ("handbook/"), so each source's sync adds,
+ * updates and removes only its own. The docs folder has the empty prefix and leaves
+ * every declared source's documents alone.
+ */
+export interface IngestScope {
+  prefix: string;
+  source: Pick<MaterialisedSource, "citationUrl" | "citationKey" | "updatedAt">;
 }
 
 type IngestFailure = IngestSummary["failed"][number];
@@ -31,15 +44,16 @@ type IngestFailure = IngestSummary["failed"][number];
 /** Bump when loading or chunking changes in a way that old chunks should be redone (2: MDX data exports are kept as lists). */
 const CHUNKER_VERSION = 2;
 
-/** The stored checksum covers the file and the chunking settings: changing either redoes the file. */
-export function documentChecksum(contentHash: string, chunking: ChunkingOptions): string {
-  const settings = `${CHUNKER_VERSION}:${chunking.targetTokens}:${chunking.overlapTokens}:${chunking.baseUrl ?? ""}`;
+/** The stored checksum covers the file, the chunking settings and the link scheme: changing any redoes the file. */
+export function documentChecksum(contentHash: string, chunking: ChunkingOptions, citationKey: string = chunking.baseUrl ?? ""): string {
+  const settings = `${CHUNKER_VERSION}:${chunking.targetTokens}:${chunking.overlapTokens}:${citationKey}`;
   return createHash("sha256").update(settings).update("\0").update(contentHash).digest("hex");
 }
 
 interface SyncCounts {
   added: number;
   updated: number;
+  renamed: number;
   removed: number;
   unchanged: number;
   chunks: number;
@@ -54,21 +68,47 @@ const MAX_STORE_FAILURES_IN_A_ROW = 5;
 
 class StoreWriteError extends DocumentLoadError {}
 
-type FileOutcome = { outcome: "added" | "updated" | "unchanged"; chunks: number };
+type FileOutcome = { outcome: "added" | "updated" | "unchanged" | "renamed"; chunks: number };
+
+/** The run's view of the index: this scope's stored checksums, and the ones whose files are gone (rename candidates). */
+interface ScopeState {
+  stored: Map<string, string>;
+  /** Checksum → stored paths no longer listed; a new file with one of these checksums is a rename. */
+  gone: Map<string, string[]>;
+}
 
 /** Loads, chunks and writes one file. Every failure is a DocumentLoadError naming the file. */
-async function syncFile(options: IngestOptions, file: string, storedChecksum: string | undefined): Promise<FileOutcome> {
+async function syncFile(options: IngestOptions, file: string, state: ScopeState): Promise<FileOutcome> {
+  const prefix = options.scope?.prefix ?? "";
+  const indexPath = prefix + file;
+  const storedChecksum = state.stored.get(indexPath);
   const document = await loadDocument(options.docsDir, file);
-  const checksum = documentChecksum(document.contentHash, options.chunking);
+  const source = options.scope?.source;
+  const checksum = documentChecksum(document.contentHash, options.chunking, source?.citationKey);
   if (storedChecksum === checksum) return { outcome: "unchanged", chunks: 0 };
   let chunks;
   try {
-    chunks = chunkDocument(document, options.chunking);
+    const link = source ? (relative: string, anchor: string | null) => source.citationUrl(relative, anchor) : undefined;
+    chunks = chunkDocument(document, { ...options.chunking, ...(link && { link }) }).map((chunk) => ({ ...chunk, path: indexPath }));
   } catch (error) {
     throw new DocumentLoadError(file, `could not be chunked (${(error as Error).name})`, { cause: error });
   }
+  const record: DocumentRecord = {
+    path: indexPath,
+    title: document.title,
+    url: document.url,
+    date: document.date,
+    updated: document.updated ?? source?.updatedAt?.(file) ?? null,
+    checksum,
+  };
   try {
-    await options.store.replaceDocument({ path: file, title: document.title, url: document.url, date: document.date, checksum }, chunks);
+    const candidates = storedChecksum === undefined ? state.gone.get(checksum) : undefined;
+    const movedFrom = candidates?.[0];
+    if (movedFrom !== undefined && (await options.store.moveDocument(movedFrom, record, chunks))) {
+      candidates?.shift();
+      return { outcome: "renamed", chunks: 0 };
+    }
+    await options.store.replaceDocument(record, chunks);
   } catch (error) {
     // PostgreSQL's primary message names the constraint or encoding, not the values (those are in its detail).
     throw new StoreWriteError(file, `the index refused it: ${(error as Error).message}`, { cause: error });
@@ -76,27 +116,43 @@ async function syncFile(options: IngestOptions, file: string, storedChecksum: st
   return { outcome: storedChecksum === undefined ? "added" : "updated", chunks: chunks.length };
 }
 
+/** This run's stored documents: those under its prefix, or for the docs folder those under no declared source. */
+async function readScope(options: IngestOptions, files: readonly string[]): Promise<ScopeState> {
+  const prefix = options.scope?.prefix ?? "";
+  const others = prefix === "" ? (await options.store.listSources()).map((source) => `${source.name}/`) : [];
+  const mine = (path: string): boolean => path.startsWith(prefix) && !others.some((other) => path.startsWith(other));
+  const stored = new Map((await options.store.listDocuments()).filter((document) => mine(document.path)).map((document) => [document.path, document.checksum]));
+  const listed = new Set(files.map((file) => prefix + file));
+  const gone = new Map<string, string[]>();
+  for (const [path, checksum] of stored) {
+    if (!listed.has(path)) gone.set(checksum, [...(gone.get(checksum) ?? []), path]);
+  }
+  return { stored, gone };
+}
+
 /**
- * Brings the stored documents in line with the folder: new and changed files re-chunked, deleted ones removed.
- * A file that cannot be read, decoded, parsed or written is skipped and reported; its earlier version, if
- * any, stays in the index, as do the stored files of a folder that cannot be listed.
+ * Brings the stored documents in line with the folder: new and changed files re-chunked, moved ones
+ * re-linked, deleted ones removed. A file that cannot be read, decoded, parsed or written is skipped
+ * and reported; its earlier version, if any, stays in the index, as do the stored files of a folder
+ * that cannot be listed.
  */
 async function syncDocuments(options: IngestOptions): Promise<SyncCounts> {
   const { store, docsDir, onProgress } = options;
-  const counts: SyncCounts = { added: 0, updated: 0, removed: 0, unchanged: 0, chunks: 0, failed: [] };
+  const prefix = options.scope?.prefix ?? "";
+  const counts: SyncCounts = { added: 0, updated: 0, renamed: 0, removed: 0, unchanged: 0, chunks: 0, failed: [] };
   const fail = (error: DocumentLoadError): void => {
-    counts.failed.push({ path: error.path, reason: error.message });
-    (options.logger ?? log()).warn({ path: error.path, reason: error.message }, "ingest skipped a docs file");
+    counts.failed.push({ path: prefix + error.path, reason: error.message });
+    (options.logger ?? log()).warn({ path: prefix + error.path, reason: error.message }, "ingest skipped a docs file");
   };
   const files = await listDocumentFiles(docsDir, { onUnreadableFolder: fail });
   onProgress?.({ stage: "scan", files: files.length });
-  const stored = new Map((await store.listDocuments()).map((document) => [document.path, document.checksum]));
+  const state = await readScope(options, files);
   let storeFailures = 0;
   for (const [index, file] of files.entries()) {
     options.signal?.throwIfAborted();
     let chunkCount = 0;
     try {
-      const { outcome, chunks } = await syncFile(options, file, stored.get(file));
+      const { outcome, chunks } = await syncFile(options, file, state);
       counts[outcome]++;
       counts.chunks += chunks;
       chunkCount = chunks;
@@ -108,11 +164,10 @@ async function syncDocuments(options: IngestOptions): Promise<SyncCounts> {
       }
       fail(error);
     }
-    onProgress?.({ stage: "file", done: index + 1, total: files.length, path: file, chunks: chunkCount });
+    onProgress?.({ stage: "file", done: index + 1, total: files.length, path: prefix + file, chunks: chunkCount });
   }
-  const present = new Set(files);
   const unlisted = counts.failed.filter((failure) => failure.path.endsWith("/")).map((failure) => failure.path);
-  const gone = [...stored.keys()].filter((path) => !present.has(path) && !unlisted.some((folder) => path.startsWith(folder)));
+  const gone = [...state.gone.values()].flat().filter((path) => !unlisted.some((folder) => path.startsWith(folder)));
   counts.removed = await store.removeDocuments(gone);
   return counts;
 }
@@ -156,7 +211,7 @@ export async function ingestDirectory(options: IngestOptions): Promise<IngestSum
     const rebuilt = await store.upgradeLexicalIndex();
     const counts = await syncDocuments(options);
     options.signal?.throwIfAborted();
-    if (interrupted || rebuilt || counts.added + counts.updated + counts.removed > 0) await store.refreshLexicon();
+    if (interrupted || rebuilt || counts.added + counts.updated + counts.renamed + counts.removed > 0) await store.refreshLexicon();
     const summary: IngestSummary = { ...counts, ...(await embedIfKeyed(options)), durationMs: Math.round(now() - started) };
     await store.recordIngest({ ...summary });
     return summary;

@@ -25,6 +25,11 @@ export const frontmatterSchema = z.object({
   url: pageUrl.optional().catch(undefined),
   source_url: pageUrl.optional().catch(undefined),
   date: scalarText.optional().catch(undefined),
+  /** When the page last changed (a website source writes it from the sitemap or Last-Modified). */
+  updated_at: scalarText.optional().catch(undefined),
+  updated: scalarText.optional().catch(undefined),
+  last_updated: scalarText.optional().catch(undefined),
+  lastmod: scalarText.optional().catch(undefined),
 });
 export type Frontmatter = z.infer<typeof frontmatterSchema>;
 

@@ -82,11 +82,13 @@ export function parseDocument(relativePath: string, source: string): SourceDocum
   const { frontmatter, body }: SplitFrontmatter = isText ? { frontmatter: {}, body: normalized } : splitFrontmatter(normalized);
   const cleaned = isText ? body : stripMdx(body);
   const { title, url, source_url: sourceUrl, date } = frontmatter;
+  const updated = frontmatter.updated_at ?? frontmatter.last_updated ?? frontmatter.updated ?? frontmatter.lastmod ?? null;
   return {
     path: relativePath,
     title: title ?? titleFromBody(cleaned) ?? titleFromPath(relativePath),
     url: url ?? sourceUrl ?? null,
     date: date ?? null,
+    updated,
     body: cleaned,
     contentHash,
   };

@@ -29,7 +29,8 @@ function storeDouble(options: { text: ScoredChunk[]; vector: ScoredChunk[]; spac
     },
     listDocuments: unused, documentTitles: unused, replaceDocument: unused, removeDocuments: unused, upgradeLexicalIndex: unused, refreshLexicon: unused, countPendingEmbeddings: unused,
     pendingEmbeddings: unused, useEmbeddingSpace: unused, saveEmbeddings: unused, bulkLoadVectors: unused, explainVectorSearch: unused, getChunk: unused, getChunks: unused,
-    recordIngest: unused, exclusive: (work) => work(),
+    recordIngest: unused, moveDocument: unused, listSources: unused, recordSource: unused, removeSource: unused, countDocumentsByPrefix: unused,
+    exclusive: (work) => work(),
   };
   return { store, calls };
 }

@@ -15,6 +15,8 @@ export const scoredChunkRowSchema = z
     url: z.string().nullable(),
     content: z.string(),
     score: z.coerce.number(),
+    /** Only the chunk reads (the source viewer) select it. */
+    updated_at: z.string().nullable().optional(),
   })
   .transform(
     (row): ScoredChunk => ({
@@ -25,6 +27,7 @@ export const scoredChunkRowSchema = z
       url: row.url,
       text: row.content,
       score: row.score,
+      ...(row.updated_at !== undefined && { updatedAt: row.updated_at }),
     }),
   );
 

@@ -49,7 +49,7 @@ export async function getChunks(client: SqlClient, ids: readonly string[]): Prom
   const wanted = [...new Set(ids.filter((id) => /^\d{1,18}$/.test(id)))];
   if (wanted.length === 0) return [];
   const rows = await client.query(
-    `SELECT ${SELECT_CHUNK}, 1::float8 AS score FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1::bigint[])`,
+    `SELECT ${SELECT_CHUNK}, 1::float8 AS score, d.updated_at FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1::bigint[])`,
     [wanted],
   );
   const byId = new Map(parseRows(scoredChunkRowSchema, rows).map((chunk) => [chunk.id, chunk]));
