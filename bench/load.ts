@@ -11,7 +11,7 @@ import type { Behavior } from "@/test/fakes/types";
 import { ingestWithCli } from "@/test/support/ingest";
 
 /**
- * `npm run bench:load [-- --quick] [-- --cpu-prof]`: Quire under concurrent chats,
+ * `npm run bench:load [-- --quick] [-- --cpu-prof] [-- --levels 1,100] [-- --tokens 100]`: Quire under concurrent chats,
  * each figure against the same work done straight against the fake provider in the
  * same run (what any retrieval-augmented client must do at least: embed the question,
  * then stream the completion).
@@ -27,7 +27,11 @@ import { ingestWithCli } from "@/test/support/ingest";
  */
 const quick = process.argv.includes("--quick");
 const cpuProfile = process.argv.includes("--cpu-prof");
-const levels = quick ? [1, 10] : [1, 50, 100, 200];
+const levelsFlag = process.argv.indexOf("--levels");
+/** `--levels 1,100` replaces the curve's concurrency levels (the last one also runs the one-token burst). */
+const levels =
+  levelsFlag !== -1 ? (process.argv[levelsFlag + 1] ?? "").split(",").map(Number).filter((level) => Number.isInteger(level) && level > 0) : quick ? [1, 10] : [1, 50, 100, 200];
+if (levels.length === 0) throw new Error("--levels takes a comma-separated list of positive integers, e.g. --levels 1,100");
 const answerTokens = numberFlag("tokens", quick ? 20 : 100);
 
 interface Fakes {

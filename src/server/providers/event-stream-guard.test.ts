@@ -5,7 +5,7 @@ import { guardEventStream } from "@/src/server/providers/event-stream-guard";
 const encoder = new TextEncoder();
 
 /** Runs `chunks` (split anywhere, as the network splits them) through the guard. */
-async function guarded(chunks: string[]): Promise<{ text: string; tokens: number; errors: AppError[] }> {
+async function guarded(chunks: string[], options: { coalesce?: boolean } = {}): Promise<{ text: string; tokens: number; errors: AppError[] }> {
   const source = new ReadableStream<Uint8Array>({
     start(controller) {
       for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
@@ -23,6 +23,7 @@ async function guarded(chunks: string[]): Promise<{ text: string; tokens: number
       errors.push(error);
       return error;
     },
+    ...options,
   });
   return { text: await new Response(stream).text(), tokens, errors };
 }
@@ -51,5 +52,47 @@ describe("the event stream guard", () => {
   it("catches a bare JSON error line (Chutes) after tokens", async () => {
     const result = await guarded([token("Hi"), `${JSON.stringify({ detail: "Internal server error" })}\n`]);
     expect(result.errors).toHaveLength(1);
+  });
+
+  it("with coalesce, merges the tokens that arrived together and keeps the text, the first token and [DONE]", async () => {
+    const stream = `${token("Hel")}${token("lo")}${token(" there")}data: [DONE]\n\n`;
+    const result = await guarded([stream.slice(0, 30), stream.slice(30, 70), stream.slice(70)], { coalesce: true });
+    expect(result.text).toBe(`${token("Hello there")}data: [DONE]\n\n`);
+    expect(result.tokens).toBeGreaterThan(0);
+    expect(result.errors).toEqual([]);
+  });
+
+  it("with coalesce, still ends with the classified error after merged tokens, and drops what follows it", async () => {
+    const failure = `data: ${JSON.stringify({ error: { code: 402, message: "Insufficient credits" } })}\n\n`;
+    const result = await guarded([token("Part"), token("ial"), failure, token("never")], { coalesce: true });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]?.code).toBe("credits_exhausted");
+    expect(result.text).toContain('"content":"Partial"');
+    expect(result.text).toContain("quire:credits_exhausted");
+    expect(result.text).not.toContain("never");
+  });
+
+  it("relays a token at once when nothing else has arrived (no waiting to merge)", async () => {
+    let push: ((text: string) => void) | undefined;
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (text) => controller.enqueue(encoder.encode(text));
+      },
+    });
+    const stream = guardEventStream(source, {
+      context: { provider: "chutes", source: "apiKey", model: "m" },
+      idleTimeoutMs: 5000,
+      controller: new AbortController(),
+      onToken: () => undefined,
+      onError: (error) => error,
+      coalesce: true,
+    });
+    const reader = stream.getReader();
+    const decoder = new TextDecoder();
+    push?.(token("one"));
+    expect(decoder.decode((await reader.read()).value)).toBe(token("one"));
+    push?.(token("two"));
+    expect(decoder.decode((await reader.read()).value)).toBe(token("two"));
+    await reader.cancel();
   });
 });

@@ -1,6 +1,7 @@
 import "server-only";
 import { AppError } from "@/src/server/errors";
 import { classifyStreamError, connectionFailure, timeoutFailure, type FailureContext } from "@/src/server/providers/classify-error";
+import { coalesceDeltaEvents } from "@/src/server/providers/coalesce-deltas";
 
 export interface EventStreamGuard {
   context: FailureContext;
@@ -8,7 +9,13 @@ export interface EventStreamGuard {
   controller: AbortController;
   onToken: () => void;
   onError: (error: AppError) => AppError;
+  /** Merge answer deltas that arrived together into one event (coalesce-deltas.ts); off: the bytes pass as they came. */
+  coalesce?: boolean;
 }
+
+/** What a read that has not settled yet stands for while the guard looks for chunks that already arrived. */
+const NOT_ARRIVED = Symbol("not arrived");
+const notArrived = Promise.resolve(NOT_ARRIVED);
 
 /** True when an OpenAI-style chunk carries answer content (text, reasoning or a tool call). */
 function carriesToken(chunk: unknown): boolean {
@@ -106,23 +113,60 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
     controller.close();
   };
 
-  /** Relays the complete lines of one network chunk; false when it held none (part of a line). */
-  const relay = (controller: ReadableStreamDefaultController<Uint8Array>, value: Uint8Array): boolean => {
+  /** Relays the complete lines of the network chunks read together; false when they held none (part of a line). */
+  const relay = (controller: ReadableStreamDefaultController<Uint8Array>, values: readonly Uint8Array[]): boolean => {
     armIdle();
-    const lines = (pending + decoder.decode(value, { stream: true })).split("\n");
+    let text = pending;
+    for (const value of values) text += decoder.decode(value, { stream: true });
+    const lines = text.split("\n");
     pending = lines.pop() ?? "";
     const passed: string[] = [];
+    const joined = () => (guard.coalesce ? coalesceDeltaEvents(passed) : passed).map((line) => `${line}\n`).join("");
     for (const line of lines) {
       const error = inspectLine(line, watched, tokenSeen);
       if (error) {
-        endWithError(controller, error, passed.map((kept) => `${kept}\n`).join(""));
+        endWithError(controller, error, joined());
         return true;
       }
       passed.push(line);
     }
     if (passed.length === 0) return false;
-    controller.enqueue(encoder.encode(passed.map((line) => `${line}\n`).join("")));
+    controller.enqueue(encoder.encode(joined()));
     return true;
+  };
+
+  // A read started while looking for chunks that had already arrived, for the next pull to use.
+  let ahead: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  const read = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    const next = ahead ?? reader.read();
+    ahead = undefined;
+    return next;
+  };
+  /**
+   * The chunks after `first` that are already waiting in the upstream body, without
+   * waiting for more: a server that fell behind relays them in one step. The first
+   * read that has not settled (or that ended or failed) is kept for the next pull.
+   */
+  const arrivedAfter = async (first: Uint8Array): Promise<Uint8Array[]> => {
+    const values = [first];
+    for (;;) {
+      const next = reader.read();
+      // Settled later by the next pull; without a handler, a failure meanwhile would be reported as unhandled.
+      next.catch(() => undefined);
+      let result: ReadableStreamReadResult<Uint8Array> | typeof NOT_ARRIVED;
+      try {
+        // An already settled read wins the race against the settled marker: its reaction was queued first.
+        result = await Promise.race([next, notArrived]);
+      } catch {
+        ahead = next;
+        return values;
+      }
+      if (result === NOT_ARRIVED || result.done) {
+        ahead = next;
+        return values;
+      }
+      values.push(result.value);
+    }
   };
 
   return new ReadableStream<Uint8Array>({
@@ -131,9 +175,9 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
       // has passed: a network chunk can end inside a line (the stream used to stall there
       // until the idle timeout).
       while (!failed) {
-        let read: ReadableStreamReadResult<Uint8Array>;
+        let result: ReadableStreamReadResult<Uint8Array>;
         try {
-          read = await reader.read();
+          result = await read();
         } catch (error) {
           const reason = guard.controller.signal.reason;
           if (reason instanceof AppError) return endWithError(controller, reason);
@@ -144,8 +188,8 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
           }
           return endWithError(controller, connectionFailure(guard.context, "midstream"));
         }
-        if (read.done) return finish(controller);
-        if (relay(controller, read.value)) return;
+        if (result.done) return finish(controller);
+        if (relay(controller, await arrivedAfter(result.value))) return;
       }
     },
     cancel(reason) {

@@ -1,6 +1,6 @@
 import "server-only";
 import { makeSnippet } from "@/src/server/rag/retrieve/snippet";
-import { analyzeChunk } from "@/src/server/rag/lexical/analyze";
+import { chunkTerms } from "@/src/server/rag/retrieve/chunk-terms";
 import { buildRetrievalQuery, followUpTerms, preferFollowUpTerms, type ConversationMessage } from "@/src/server/rag/retrieve/follow-up";
 import { fuseByReciprocalRank, type FusedChunk } from "@/src/server/rag/retrieve/fuse";
 import { judgeRetrieval, type ChunkTerms, type RetrievalVerdict } from "@/src/server/rag/retrieve/judge-retrieval";
@@ -147,13 +147,8 @@ export async function retrieveForChat(input: RetrieveInput): Promise<RetrieveRes
       : firstVector;
   const fused = preferFollowUpTerms(fuseByReciprocalRank(vector.chunks, text.hits), followUpTerms(input.messages));
   const mode = vector.fallbackReason === undefined ? "hybrid" : "fulltext";
-  // The judgement and the explanations look at the same top chunks: each is analyzed once.
-  const analyzed = new Map<string, ReadonlyMap<string, unknown>>();
-  const termsOf: ChunkTerms = (chunk) => {
-    let present = analyzed.get(chunk.id);
-    if (present === undefined) analyzed.set(chunk.id, (present = analyzeChunk(chunk).terms));
-    return present;
-  };
+  // The judgement and the explanations look at the same top chunks: each is analyzed once, and kept for later turns.
+  const termsOf: ChunkTerms = chunkTerms;
   const verdict = judgeRetrieval({ terms: text.terms, fused, mode, chunks: text.chunks, termsOf });
   return {
     sources: fused.slice(0, k).map((chunk, position) => toSource(chunk, position, text.terms, termsOf)),
