@@ -7,7 +7,8 @@ import { createProgressReporter } from "@/src/server/commands/progress";
 import { sourceNameSchema, sourceSpecSchema, type SourceSpec } from "@/src/server/rag/sources/config";
 import type { KnowledgeStore } from "@/src/server/rag/store";
 import type { IngestSummary } from "@/src/server/rag/types";
-import { assertDocsFolder, configuredSources, ingestFolder, runConfiguredSync, syncSource, type SourceSyncResult } from "@/src/server/sync/run-sync";
+import { docsDirFromEnv } from "@/src/server/rag/ingest/settings";
+import { assertDocsFolder, configuredSources, ingestFolder, runConfiguredSync, sourcesFilePath, syncSource, type SourceSyncResult } from "@/src/server/sync/run-sync";
 
 const text = z.string().min(1).max(4096);
 
@@ -153,15 +154,24 @@ async function runIngest(store: KnowledgeStore, args: IngestArgs, options: Param
   return runConfiguredSync(store, options);
 }
 
+/** What this run will sync, in words: a folder, one source, the sources file, or the docs folder and the added sources. */
+async function describeRun(store: KnowledgeStore, args: IngestArgs, spec: SourceSpec | null): Promise<string> {
+  if (args.dir !== undefined) return path.resolve(args.dir);
+  if (spec !== null) return `source ${spec.name}`;
+  if (args.source !== undefined) return `source ${args.source}`;
+  const { declared, recorded } = await configuredSources(store);
+  if (declared !== null) return `the ${declared.length} sources of ${sourcesFilePath()}`;
+  const added = recorded.length > 0 ? ` and ${recorded.length} added ${recorded.length === 1 ? "source" : "sources"} (${recorded.map((entry) => entry.name).join(", ")})` : "";
+  return `${docsDirFromEnv()}${added}`;
+}
+
 /** `quire ingest`: index the docs into the store (PGlite in QUIRE_DATA_DIR, or DATABASE_URL). Exit 1 when a source could not be synced. */
 export async function ingestCommand(args: IngestArgs, context: CommandContext): Promise<number> {
   const { output } = context;
   if (args.dir !== undefined) assertDocsFolder(path.resolve(args.dir));
   const spec = adHocSpec(args, process.env);
   return context.stores.use({ purpose: "ingest" }, async (store) => {
-    const what =
-      args.dir !== undefined ? path.resolve(args.dir) : spec !== null ? `source ${spec.name}` : args.source !== undefined ? `source ${args.source}` : "the configured sources";
-    output.error(`Ingesting ${what} into ${store.kind === "pglite" ? "PGlite at " : "PostgreSQL "}${store.location}`);
+    output.error(`Ingesting ${await describeRun(store, args, spec)} into ${store.kind === "pglite" ? "PGlite at " : "PostgreSQL "}${store.location}`);
     const reporter = createProgressReporter(output);
     const results = await runIngest(store, args, { onProgress: reporter.onProgress, signal: context.signal });
     reporter.finish();
