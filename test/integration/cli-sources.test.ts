@@ -27,7 +27,7 @@ describe("quire CLI with sources", () => {
     expect(added.code, added.stderr).toBe(0);
     expect(added.stderr).toContain("Ingesting source relay into PGlite at");
     const commit = repo.git(repo.work, "rev-parse", "HEAD");
-    expect(added.stdout).toMatch(new RegExp(`^relay: Done in [\\d.]+ m?s: 2 added, 0 updated, 0 removed, 0 unchanged .* at ${commit.slice(0, 12)}$`, "m"));
+    expect(added.stdout).toMatch(new RegExp(`^relay @ ${commit.slice(0, 12)}: Done in [\\d.]+ m?s: 2 added, 0 updated, 0 removed, 0 unchanged `, "m"));
 
     const status = await quire("status");
     expect(status.code, status.stderr).toBe(0);
@@ -37,7 +37,7 @@ describe("quire CLI with sources", () => {
 
     const again = await quire("ingest", "--source", "relay");
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/^relay: Done in .*: 0 added, 0 updated, 0 removed, 2 unchanged/m);
+    expect(again.stdout).toMatch(/^relay @ [0-9a-f]{12}: Done in .*: 0 added, 0 updated, 0 removed, 2 unchanged/m);
 
     const search = await quire("search", "which port", "--json");
     expect((JSON.parse(search.stdout) as { path: string }[])[0]?.path).toBe("relay/ports.md");

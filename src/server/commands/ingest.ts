@@ -78,8 +78,8 @@ function reportResult(result: SourceSyncResult, output: CommandOutput): void {
     output.error(`${label}could not sync ${result.location}: ${result.error ?? "unknown error"}. Its documents in the index are unchanged.`);
     return;
   }
-  const revision = result.revision ? ` at ${/^[0-9a-f]{40}$/.test(result.revision) ? result.revision.slice(0, 12) : result.revision}` : "";
-  output.log(`${label}${formatSummary(result.summary)}${result.name === null ? "" : revision}`);
+  const revision = result.revision ? ` @ ${/^[0-9a-f]{40}$/.test(result.revision) ? result.revision.slice(0, 12) : result.revision}` : "";
+  output.log(`${result.name === null ? "" : `${result.name}${revision}: `}${formatSummary(result.summary)}`);
   const failures = formatFailures(result.summary.failed);
   if (failures !== null) output.error(failures);
   for (const notice of result.notices.slice(0, NOTICES_SHOWN)) output.error(`  ${label}${notice.where}: ${notice.message}`);
