@@ -1,11 +1,7 @@
-import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Marked } from "marked";
-import { listDocumentFiles } from "@/src/server/rag/load/load-documents";
+import { startCorpusSite } from "@/bench/lib/corpus-site";
 import { materialiseWebsite } from "@/src/server/rag/sources/website";
 import { corpusDir, numberFlag, round, summarize, timed, writeResults } from "@/bench/lib/report";
 
@@ -23,61 +19,15 @@ if (!existsSync(corpusDir)) {
   process.exit(0);
 }
 
-function slug(text: string, seen: Map<string, number>): string {
-  const base = text.toLowerCase().replace(/<[^>]*>/g, "").replace(/[^\p{L}\p{N}\s-]/gu, "").trim().replace(/\s+/g, "-");
-  const count = seen.get(base) ?? 0;
-  seen.set(base, count + 1);
-  return count === 0 ? base : `${base}-${count}`;
-}
-
-/** One page per corpus file, at /docs/<path without extension>. */
-async function buildSite(): Promise<Map<string, { html: string; etag: string }>> {
-  const pages = new Map<string, { html: string; etag: string }>();
-  for (const file of await listDocumentFiles(corpusDir)) {
-    const source = readFileSync(path.join(corpusDir, file), "utf8").replace(/^---\n[\s\S]*?\n---\n/, "");
-    const seen = new Map<string, number>();
-    const marked = new Marked({
-      renderer: {
-        heading({ tokens, depth }) {
-          const inner = this.parser.parseInline(tokens);
-          return `<h${depth} id="${slug(inner, seen)}">${inner}</h${depth}>\n`;
-        },
-      },
-    });
-    const body = await marked.parse(source);
-    const title = file.replace(/\.(md|mdx|txt)$/, "");
-    const html = `<!doctype html><html><head><meta charset="utf-8"><title>${title} | Corpus</title></head><body><nav><a href="/docs/">Home</a></nav><main><article>${body}</article></main><footer>Corpus site</footer></body></html>`;
-    const urlPath = `/docs/${title.split("/").map(encodeURIComponent).join("/")}`;
-    pages.set(urlPath, { html, etag: `"${createHash("sha256").update(html).digest("hex").slice(0, 16)}"` });
-  }
-  return pages;
-}
-
-const pages = await buildSite();
-let requests = 0;
-const server = createServer((request, response) => {
-  requests++;
-  const url = request.url ?? "/";
-  if (url === "/robots.txt") return void response.writeHead(200, { "content-type": "text/plain" }).end("User-agent: *\nAllow: /\n");
-  if (url === "/sitemap.xml" || url === "/sitemap-nolastmod.xml") {
-    const lastmod = url === "/sitemap.xml" ? "<lastmod>2025-01-01</lastmod>" : "";
-    const entries = [...pages.keys()].map((page) => `<url><loc>${origin}${page}</loc>${lastmod}</url>`).join("");
-    return void response.writeHead(200, { "content-type": "application/xml" }).end(`<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${entries}</urlset>`);
-  }
-  const page = pages.get(url);
-  if (!page) return void response.writeHead(404).end();
-  if (request.headers["if-none-match"] === page.etag) return void response.writeHead(304, { etag: page.etag }).end();
-  response.writeHead(200, { "content-type": "text/html; charset=utf-8", etag: page.etag, "last-modified": "Wed, 01 Jan 2025 00:00:00 GMT" }).end(page.html);
-});
-await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const site = await startCorpusSite();
+const { origin } = site;
 
 interface RunResult { firstMs: number; lastmodMs: number; etagMs: number; pages: number; firstRequests: number; lastmodRequests: number; etagRequests: number; notModified: number; skipped: number }
 
 async function sync(sitemap: string, outputDir: string): Promise<{ milliseconds: number; requests: number; result: Awaited<ReturnType<typeof materialiseWebsite>> }> {
-  const before = requests;
+  const before = site.requests();
   const { result, milliseconds } = await timed(() => materialiseWebsite({ sitemap: `${origin}${sitemap}`, outputDir, delayMs: 0, concurrency: 4 }));
-  return { milliseconds, requests: requests - before, result };
+  return { milliseconds, requests: site.requests() - before, result };
 }
 
 async function oneRun(): Promise<RunResult> {
@@ -110,7 +60,7 @@ try {
   const lastmod = summarize(results.map((run) => run.lastmodMs));
   const etag = summarize(results.map((run) => run.etagMs));
   const perPage = (milliseconds: number) => round(milliseconds / sample!.pages, 2);
-  console.log(`\nSite: ${pages.size} pages rendered from ${corpusDir}; ${runs} runs, delayMs 0, concurrency 4`);
+  console.log(`\nSite: ${site.pages} pages rendered from ${corpusDir}; ${runs} runs, delayMs 0, concurrency 4`);
   console.table([
     { stage: "first sync", "median ms": round(first.median, 0), "p95 ms": round(first.p95, 0), "ms/page": perPage(first.median), requests: sample!.firstRequests },
     { stage: "re-sync, lastmod unchanged", "median ms": round(lastmod.median, 0), "p95 ms": round(lastmod.p95, 0), "ms/page": perPage(lastmod.median), requests: sample!.lastmodRequests },
@@ -118,11 +68,11 @@ try {
   ]);
   console.log(`Pages written: ${sample!.pages}; skipped by lastmod: ${sample!.skipped}; 304s: ${sample!.notModified}.`);
   writeResults("website", {
-    runs, sitePages: pages.size, pagesWritten: sample!.pages,
+    runs, sitePages: site.pages, pagesWritten: sample!.pages,
     firstSyncMs: first, resyncLastmodMs: lastmod, resyncEtagMs: etag,
     requests: { first: sample!.firstRequests, lastmod: sample!.lastmodRequests, etag: sample!.etagRequests },
     raw: results,
   });
 } finally {
-  server.close();
+  await site.close();
 }
