@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: build when the sources changed since the last build, ingest the docs
-// folder (full text even without a key), then serve Quire with `next start`.
+// sources (quire.sources.yaml, or the docs folder; full text even without a key), then serve Quire with `next start`.
 // SIGTERM/SIGINT reach whichever child is running; this script exits with its code.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -56,7 +56,7 @@ if (!isBuildCurrent(root)) {
 }
 
 if (process.env.QUIRE_SKIP_INGEST !== "1" && existsSync(path.join(root, "cli", "quire.mjs"))) {
-  console.log("quire: ingesting the docs folder…");
+  console.log("quire: syncing the docs (quire.sources.yaml, or the docs folder)…");
   const status = await run(process.execPath, [path.join(root, "cli", "quire.mjs"), "ingest"]);
   exitIfStopped(status);
   if (status !== 0) console.warn("quire: ingestion failed (see above); starting with the existing index.");
