@@ -54,7 +54,11 @@ function startIntervalSync(intervalMs: number): void {
   const timer = startSyncTimer({
     intervalMs,
     sync: async (signal) => {
-      return totalSummary(await runConfiguredSync(await getStore(), { signal }));
+      const results = await runConfiguredSync(await getStore(), { signal });
+      for (const result of results) {
+        if (result.error !== null) log().warn({ source: result.name, location: result.location, reason: result.error }, "interval sync: a source could not be synced; its documents are unchanged");
+      }
+      return totalSummary(results);
     },
     logger: log(),
   });

@@ -22,7 +22,7 @@ describe("quire CLI with sources", () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it("adds a git repository as a source, lists it in status, and re-syncs it by name with nothing to do", async () => {
+  it("adds a git repository as a source, lists it in status, and re-syncs it by name with nothing to do", { timeout: 120_000 }, async () => {
     const added = await quire("ingest", "--git", repo.bare, "--path", "docs", "--name", "relay");
     expect(added.code, added.stderr).toBe(0);
     expect(added.stderr).toContain("Ingesting source relay into PGlite at");
@@ -43,7 +43,7 @@ describe("quire CLI with sources", () => {
     expect((JSON.parse(search.stdout) as { path: string }[])[0]?.path).toBe("relay/ports.md");
   });
 
-  it("re-syncs the added sources with a plain `quire ingest`, reporting a docs folder that is missing", async () => {
+  it("re-syncs the added sources with a plain `quire ingest`, reporting a docs folder that is missing", { timeout: 120_000 }, async () => {
     writeFileSync(path.join(work, "none.yaml"), "sources:\n  - name: Bad Name\n    folder: ./x\n");
     const bad = await quire("ingest");
     expect(bad.code).toBe(1);
@@ -53,7 +53,7 @@ describe("quire CLI with sources", () => {
     expect(plain.stderr).toMatch(/the docs folder .*no-docs does not exist/);
   });
 
-  it("refuses flags that don't go together and unknown sources, with a clear message", async () => {
+  it("refuses flags that don't go together and unknown sources, with a clear message", { timeout: 120_000 }, async () => {
     const ref = await quire("ingest", "--ref", "main");
     expect(ref.code).toBe(2);
     expect(ref.stderr).toMatch(/--ref, --path and --token-env go with --git/);
@@ -63,8 +63,29 @@ describe("quire CLI with sources", () => {
     const unknown = await quire("ingest", "--source", "nope");
     expect(unknown.code, unknown.stderr).toBe(1);
     expect(unknown.stderr).toMatch(/there is no source named nope \(known: relay\)/);
+    const secret = await quire("ingest", "--git", "https://example.com/r.git", "--token-env", "SESSION_SECRET");
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).toMatch(/--token-env must name a QUIRE_GIT_TOKEN… variable/);
+    const credentials = await quire("ingest", "--sitemap", "https://user:pass@example.com/sitemap.xml");
+    expect(credentials.code).toBe(2);
+    expect(credentials.stderr).toMatch(/sitemap: must not contain a user name or password/);
+    expect(credentials.stderr).not.toContain("pass@");
     const unreachable = await quire("ingest", "--git", path.join(work, "missing.git"), "--name", "gone");
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/gone: could not sync .*missing\.git.*: could not fetch .*Its documents in the index are unchanged\./);
+  });
+
+  it("with a sources file, refuses to add a source or a folder beside it", { timeout: 120_000 }, async () => {
+    writeFileSync(path.join(work, "none.yaml"), `sources:\n  - name: relay\n    git: ${repo.bare}\n    path: docs\n`);
+    try {
+      const adHoc = await quire("ingest", "--git", repo.bare, "--name", "other");
+      expect(adHoc.code).toBe(2);
+      expect(adHoc.stderr).toMatch(/none\.yaml declares the sources: add this one there/);
+      expect((await quire("ingest", path.join(work, "git"))).code).toBe(2);
+      const declared = await quire("ingest", "--source", "relay");
+      expect(declared.code, declared.stderr).toBe(0);
+    } finally {
+      rmSync(path.join(work, "none.yaml"));
+    }
   });
 });

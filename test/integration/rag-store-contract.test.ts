@@ -197,15 +197,17 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
   it("moves a renamed document with its chunk ids and vectors, re-linking its chunks, and refuses when it can't", async () => {
     await store.replaceDocument({ ...document("src/old.md", "same"), updated: "2026-11-01" }, [chunk("src/old.md", 0, "Moved", "Moving text")]);
     const [before] = (await store.searchText("moving", 1)).hits;
-    const moved = await store.moveDocument("src/old.md", { ...document("src/new.md", "same"), updated: "2026-11-20" }, [
+    const moved = await store.moveDocument("src/old.md", { ...document("src/new.md", "same"), title: "Title of src/old.md", updated: "2026-11-20" }, [
       { ...chunk("src/new.md", 0, "Moved", "Moving text"), url: "https://docs.example/new#moved" },
     ]);
     expect(moved).toBe(true);
     const after = await store.getChunk(before!.id);
     expect(after).toMatchObject({ id: before!.id, path: "src/new.md", url: "https://docs.example/new#moved", updatedAt: "2026-11-20" });
-    // Gone, or a chunk count that no longer lines up: the caller re-ingests instead.
+    // Gone, a chunk count that no longer lines up, or another title: the caller re-ingests instead.
     expect(await store.moveDocument("src/old.md", document("src/other.md", "same"), [])).toBe(false);
-    expect(await store.moveDocument("src/new.md", document("src/other.md", "same"), [])).toBe(false);
+    expect(await store.moveDocument("src/new.md", { ...document("src/other.md", "same"), title: "Title of src/old.md" }, [])).toBe(false);
+    const retitled = { ...document("src/other.md", "same"), title: "Another title" };
+    expect(await store.moveDocument("src/new.md", retitled, [chunk("src/other.md", 0, "Moved", "Moving text")])).toBe(false);
     expect((await store.listDocuments()).map((entry) => entry.path)).toContain("src/new.md");
   });
 
@@ -217,13 +219,15 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     expect(record).toMatchObject({ name: "src", kind: "git", spec, revision: "abc", summary: { added: 1 }, error: "could not fetch" });
     expect(record!.syncedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(record!.errorAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-    await store.replaceDocument(document("src_x/a.md", "1"), [chunk("src_x/a.md", 0, "Other", "Another source's text")]);
-    const counts = await store.countDocumentsByPrefix(["src/", "src_x/", "none/"]);
-    expect(Object.fromEntries(counts)).toEqual({ "src/": 1, "src_x/": 1, "none/": 0 });
-    // `_` is not a LIKE wildcard here: removing "src" leaves "src_x/".
+    await store.replaceDocument(document("a_b/a.md", "1"), [chunk("a_b/a.md", 0, "Other", "Another source's text")]);
+    await store.replaceDocument(document("axb/a.md", "1"), [chunk("axb/a.md", 0, "Other", "A third source's text")]);
+    const counts = await store.countDocumentsByPrefix(["src/", "a_b/", "none/"]);
+    // `_` is not a LIKE wildcard here: "a_b/" does not count (or, below, remove) "axb/".
+    expect(Object.fromEntries(counts)).toEqual({ "src/": 1, "a_b/": 1, "none/": 0 });
     expect(await store.removeSource("src")).toBe(1);
     expect(await store.listSources()).toEqual([]);
-    expect(Object.fromEntries(await store.countDocumentsByPrefix(["src/", "src_x/"]))).toEqual({ "src/": 0, "src_x/": 1 });
+    expect(await store.removeSource("a_b")).toBe(1);
+    expect(Object.fromEntries(await store.countDocumentsByPrefix(["src/", "a_b/", "axb/"]))).toEqual({ "src/": 0, "a_b/": 0, "axb/": 1 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -124,13 +124,17 @@ describe("a git source in the index", () => {
     expect(third.calls).toBe(0);
   });
 
-  it("a docs folder ingest leaves a recorded source's documents alone", async () => {
+  it("a docs folder ingest leaves a recorded source's documents alone, and skips its own sub-folder of that name", async () => {
     await store.recordSource({ name: "sdk", kind: "git", location: repo.url, spec: { name: "sdk", git: repo.url }, revision: "x", summary: {} });
     const folder = path.join(root, "plain-docs");
-    mkdirSync(folder, { recursive: true });
+    mkdirSync(path.join(folder, "sdk"), { recursive: true });
     writeFileSync(path.join(folder, "plain.md"), page("Plain", "A plain folder page."));
+    writeFileSync(path.join(folder, "sdk", "alpha.md"), page("Shadow", "A folder page where the source's page lives."));
     const summary = await ingestDirectory({ store, docsDir: folder, chunking: { targetTokens: 200, overlapTokens: 20 }, embed: null, embedBatchSize: 16 });
     expect(summary).toMatchObject({ added: 1, removed: 0 });
+    expect(summary.failed).toEqual([{ path: "sdk/alpha.md", reason: expect.stringMatching(/^is shadowed by the source sdk/) }]);
+    const [alpha] = (await store.searchText("alpha installs", 1)).hits;
+    expect(alpha).toMatchObject({ path: "sdk/alpha.md", title: "Alpha" });
     const paths = (await store.listDocuments()).map((document) => document.path);
     expect(paths.filter((entry) => entry.startsWith("sdk/"))).toHaveLength(4);
     expect(paths).toContain("plain.md");
@@ -200,18 +204,25 @@ describe("the sources file, synced as the server does it", () => {
     expect(sdk).toMatchObject({ error: results.sdk!.error, revision: repo.git(repo.work, "rev-parse", "HEAD") });
   });
 
-  it("a source no longer declared is removed with its documents; the docs folder keeps its own", async () => {
-    declare(repo.url, false);
-    await runConfiguredSync(store);
-    expect((await store.listSources()).map((record) => record.name)).toEqual(["handbook", "sdk"]);
-    expect((await store.listDocuments()).some((document) => document.path.startsWith("website/"))).toBe(false);
+  it("after a sync, a source no longer declared goes with its documents and checkout, and so do documents of no source", async () => {
     const folder = path.join(root, "loose");
     mkdirSync(folder, { recursive: true });
     writeFileSync(path.join(folder, "loose.md"), page("Loose", "A loose page."));
     await ingestFolder(store, folder);
+    expect((await store.listDocuments()).map((document) => document.path)).toContain("loose.md");
+    expect(existsSync(path.join(root, "data", "sources", "website"))).toBe(true);
+
+    declare(repo.url, false);
+    const notices: string[] = [];
+    await runConfiguredSync(store, { onProgress: (event) => (event.stage === "notice" ? notices.push(event.message) : undefined) });
+    expect((await store.listSources()).map((record) => record.name)).toEqual(["handbook", "sdk"]);
     const paths = (await store.listDocuments()).map((document) => document.path);
+    expect(paths.some((entry) => entry.startsWith("website/"))).toBe(false);
+    expect(existsSync(path.join(root, "data", "sources", "website"))).toBe(false);
+    expect(paths).not.toContain("loose.md");
     expect(paths.filter((entry) => entry.startsWith("sdk/"))).toHaveLength(4);
     expect(paths).toContain("handbook/welcome.md");
-    expect(paths).toContain("loose.md");
+    expect(notices).toContain("Source website is no longer declared: removed it and its 2 documents");
+    expect(notices.some((notice) => notice.startsWith("Removed 1 documents that belong to no declared source"))).toBe(true);
   });
 });

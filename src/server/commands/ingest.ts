@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CommandContext } from "@/src/server/commands/context";
 import { formatDuration, type CommandOutput } from "@/src/server/commands/output";
 import { createProgressReporter } from "@/src/server/commands/progress";
-import { sourceNameSchema, sourceSpecSchema, type SourceSpec } from "@/src/server/rag/sources/config";
+import { parseSourceSpec, readSourcesFile, sourceNameSchema, type SourceSpec } from "@/src/server/rag/sources/config";
 import type { KnowledgeStore } from "@/src/server/rag/store";
 import type { IngestSummary } from "@/src/server/rag/types";
 import { docsDirFromEnv } from "@/src/server/rag/ingest/settings";
@@ -23,7 +23,12 @@ export const ingestArgsSchema = z
     git: text.optional(),
     ref: text.optional(),
     path: text.optional(),
-    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    // Over the admin endpoint a client names the variable the server sends to the remote: only
+    // QUIRE_GIT_TOKEN*, never SESSION_SECRET or a provider key. A sources file may name any.
+    tokenEnv: z
+      .string()
+      .regex(/^QUIRE_GIT_TOKEN(_[A-Z0-9_]+)?$/, "--token-env must name a QUIRE_GIT_TOKEN… variable (e.g. QUIRE_GIT_TOKEN_ACME)")
+      .optional(),
     sitemap: text.optional(),
     site: text.optional(),
     maxPages: z.number().int().min(1).max(100_000).optional(),
@@ -71,6 +76,9 @@ export function formatFailures(failed: IngestSummary["failed"]): string | null {
 
 const NOTICES_SHOWN = 10;
 
+/** Options that can't work: exit code 2, like a parse error. */
+class UsageError extends Error {}
+
 /** One source's outcome: its summary on stdout; skipped files, notices and errors on stderr. */
 function reportResult(result: SourceSyncResult, output: CommandOutput): void {
   const label = result.name === null ? "" : `${result.name}: `;
@@ -110,7 +118,7 @@ export function defaultSourceName(location: string, kind: "git" | "website"): st
 }
 
 /** The source a `--git/--sitemap/--site` run declares, checked like a sources file entry. */
-function adHocSpec(args: IngestArgs, env: Record<string, string | undefined>): SourceSpec | null {
+function adHocSpec(args: IngestArgs): SourceSpec | null {
   const raw: Record<string, unknown> | null =
     args.git !== undefined
       ? {
@@ -118,7 +126,7 @@ function adHocSpec(args: IngestArgs, env: Record<string, string | undefined>): S
           git: args.git,
           ...(args.ref && { ref: args.ref }),
           ...(args.path && { path: args.path }),
-          ...((args.tokenEnv ?? (env.QUIRE_GIT_TOKEN ? "QUIRE_GIT_TOKEN" : undefined)) && { token_env: args.tokenEnv ?? "QUIRE_GIT_TOKEN" }),
+          ...(args.tokenEnv && { token_env: args.tokenEnv }),
         }
       : args.sitemap !== undefined
         ? { name: args.name ?? defaultSourceName(args.sitemap, "website"), sitemap: args.sitemap, ...(args.maxPages && { max_pages: args.maxPages }) }
@@ -126,8 +134,11 @@ function adHocSpec(args: IngestArgs, env: Record<string, string | undefined>): S
           ? { name: args.name ?? defaultSourceName(args.site, "website"), site: args.site, ...(args.maxPages && { max_pages: args.maxPages }) }
           : null;
   if (raw === null) return null;
-  const parsed = sourceSpecSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`that source is not valid: ${parsed.error.issues[0]?.message ?? "check the URL"}`);
+  const parsed = parseSourceSpec(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`that source is not valid: ${issue?.path.join(".") || "source"}: ${issue?.message ?? "check the URL"}`);
+  }
   return parsed.data;
 }
 
@@ -149,7 +160,7 @@ async function runIngest(store: KnowledgeStore, args: IngestArgs, options: Param
     const summary = await ingestFolder(store, docsDir, options);
     return [{ name: null, kind: "folder", location: docsDir, revision: null, summary, notices: [], error: null }];
   }
-  const spec = adHocSpec(args, process.env) ?? (args.source !== undefined ? await namedSource(store, args.source) : null);
+  const spec = adHocSpec(args) ?? (args.source !== undefined ? await namedSource(store, args.source) : null);
   if (spec !== null) return [await syncSource(store, spec, options)];
   return runConfiguredSync(store, options);
 }
@@ -169,7 +180,18 @@ async function describeRun(store: KnowledgeStore, args: IngestArgs, spec: Source
 export async function ingestCommand(args: IngestArgs, context: CommandContext): Promise<number> {
   const { output } = context;
   if (args.dir !== undefined) assertDocsFolder(path.resolve(args.dir));
-  const spec = adHocSpec(args, process.env);
+  let spec: SourceSpec | null;
+  try {
+    spec = adHocSpec(args);
+    // With a sources file, the file is the list: a source added beside it would be removed by the next sync.
+    if ((spec !== null || args.dir !== undefined) && readSourcesFile(sourcesFilePath()) !== null) {
+      throw new UsageError(`${sourcesFilePath()} declares the sources: add this one there (or run \`quire ingest --source <name>\`)`);
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    output.error(`quire ingest: ${error.message}`);
+    return 2;
+  }
   return context.stores.use({ purpose: "ingest" }, async (store) => {
     output.error(`Ingesting ${await describeRun(store, args, spec)} into ${store.kind === "pglite" ? "PGlite at " : "PostgreSQL "}${store.location}`);
     const reporter = createProgressReporter(output);

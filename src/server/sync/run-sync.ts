@@ -1,4 +1,5 @@
 import "server-only";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { operatorEmbedder } from "@/src/server/commands/operator";
 import { env } from "@/src/server/env";
@@ -72,9 +73,12 @@ export async function syncSource(store: KnowledgeStore, spec: SourceSpec, option
       ...(options.onProgress && { onProgress: options.onProgress }),
     });
   } catch (error) {
-    if (!(error instanceof SourceUnavailableError)) throw error;
-    if (!store.readOnly) await store.recordSource({ ...record, error: error.message });
-    return { name: spec.name, kind, location, revision: null, summary: null, notices: [], error: error.message };
+    // Fetching never touches the index: whatever went wrong (an unreachable remote, a failed
+    // checkout, a full disk) is this source's, and the other sources still sync. Only a stop is not.
+    if (options.signal?.aborted) throw error;
+    const message = error instanceof SourceUnavailableError ? error.message : `fetching failed: ${(error as Error).message}`;
+    if (!store.readOnly) await store.recordSource({ ...record, error: message });
+    return { name: spec.name, kind, location, revision: null, summary: null, notices: [], error: message };
   }
   const summary = await ingest(store, source.dir, options, { prefix: `${spec.name}/`, source });
   await store.recordSource({ ...record, revision: source.revision, summary: { ...summary, notices: source.notices.length } });
@@ -110,18 +114,41 @@ export async function runConfiguredSync(store: KnowledgeStore, options: SyncOpti
   if (declared === null) {
     const docsDir = docsDirFromEnv();
     results.push(docsFolderResult(docsDir, await ingestFolder(store, docsDir, options)));
-  } else {
-    const names = new Set(declared.map((spec) => spec.name));
-    for (const stale of recorded.filter((spec) => !names.has(spec.name))) {
-      const removed = await store.removeSource(stale.name);
-      options.onProgress?.({ stage: "notice", message: `Source ${stale.name} is no longer declared: removed it and its ${removed} documents` });
-    }
   }
   for (const spec of declared ?? recorded) {
     options.signal?.throwIfAborted();
     results.push(await syncSource(store, spec, options));
   }
+  if (declared !== null) await removeUndeclared(store, declared, recorded, options);
   return results;
+}
+
+/**
+ * With a sources file, the file is the list: after the declared sources synced (so a renamed
+ * source's new name is in before the old one goes), a source no longer declared is removed with
+ * its documents and its checkout, and so are documents from before the file (the docs folder's).
+ */
+async function removeUndeclared(store: KnowledgeStore, declared: readonly SourceSpec[], recorded: readonly SourceSpec[], options: SyncOptions): Promise<void> {
+  const names = new Set(declared.map((spec) => spec.name));
+  await store.exclusive(async () => {
+    let removedAny = false;
+    for (const stale of recorded.filter((spec) => !names.has(spec.name))) {
+      const removed = await store.removeSource(stale.name);
+      removedAny ||= removed > 0;
+      await rm(path.join(env().dataDir, "sources", stale.name), { recursive: true, force: true });
+      options.onProgress?.({ stage: "notice", message: `Source ${stale.name} is no longer declared: removed it and its ${removed} documents` });
+    }
+    const loose = (await store.listDocuments()).map((document) => document.path).filter((file) => ![...names].some((name) => file.startsWith(`${name}/`)));
+    if (loose.length > 0) {
+      const removed = await store.removeDocuments(loose);
+      removedAny ||= removed > 0;
+      options.onProgress?.({
+        stage: "notice",
+        message: `Removed ${removed} documents that belong to no declared source (indexed before ${path.basename(sourcesFilePath())} existed, or from a folder given to quire ingest)`,
+      });
+    }
+    if (removedAny) await store.refreshLexicon();
+  });
 }
 
 /** The sum of several sources' summaries, for logs. */

@@ -72,6 +72,8 @@ type FileOutcome = { outcome: "added" | "updated" | "unchanged" | "renamed"; chu
 
 /** The run's view of the index: this scope's stored checksums, and the ones whose files are gone (rename candidates). */
 interface ScopeState {
+  /** For the docs folder: the declared sources' prefixes, whose paths it must not write. */
+  others: string[];
   stored: Map<string, string>;
   /** Checksum → stored paths no longer listed; a new file with one of these checksums is a rename. */
   gone: Map<string, string[]>;
@@ -117,7 +119,7 @@ async function syncFile(options: IngestOptions, file: string, state: ScopeState)
 }
 
 /** This run's stored documents: those under its prefix, or for the docs folder those under no declared source. */
-async function readScope(options: IngestOptions, files: readonly string[]): Promise<ScopeState> {
+async function readScope(options: IngestOptions, files: readonly string[], unlisted: readonly string[]): Promise<ScopeState> {
   const prefix = options.scope?.prefix ?? "";
   const others = prefix === "" ? (await options.store.listSources()).map((source) => `${source.name}/`) : [];
   const mine = (path: string): boolean => path.startsWith(prefix) && !others.some((other) => path.startsWith(other));
@@ -125,9 +127,11 @@ async function readScope(options: IngestOptions, files: readonly string[]): Prom
   const listed = new Set(files.map((file) => prefix + file));
   const gone = new Map<string, string[]>();
   for (const [path, checksum] of stored) {
-    if (!listed.has(path)) gone.set(checksum, [...(gone.get(checksum) ?? []), path]);
+    // Under a folder that could not be listed, a file is not known to be gone (so neither removed nor moved).
+    if (listed.has(path) || unlisted.some((folder) => path.startsWith(prefix + folder))) continue;
+    gone.set(checksum, [...(gone.get(checksum) ?? []), path]);
   }
-  return { stored, gone };
+  return { others, stored, gone };
 }
 
 /**
@@ -146,12 +150,17 @@ async function syncDocuments(options: IngestOptions): Promise<SyncCounts> {
   };
   const files = await listDocumentFiles(docsDir, { onUnreadableFolder: fail });
   onProgress?.({ stage: "scan", files: files.length });
-  const state = await readScope(options, files);
+  const unlisted = counts.failed.filter((failure) => failure.path.endsWith("/")).map((failure) => failure.path.slice(prefix.length));
+  const state = await readScope(options, files, unlisted);
   let storeFailures = 0;
   for (const [index, file] of files.entries()) {
     options.signal?.throwIfAborted();
     let chunkCount = 0;
     try {
+      const owner = state.others.find((other) => file.startsWith(other));
+      if (owner !== undefined) {
+        throw new DocumentLoadError(file, `is shadowed by the source ${owner.slice(0, -1)}, whose documents live under ${owner}: rename the folder or the source`);
+      }
       const { outcome, chunks } = await syncFile(options, file, state);
       counts[outcome]++;
       counts.chunks += chunks;
@@ -166,9 +175,7 @@ async function syncDocuments(options: IngestOptions): Promise<SyncCounts> {
     }
     onProgress?.({ stage: "file", done: index + 1, total: files.length, path: prefix + file, chunks: chunkCount });
   }
-  const unlisted = counts.failed.filter((failure) => failure.path.endsWith("/")).map((failure) => failure.path);
-  const gone = [...state.gone.values()].flat().filter((path) => !unlisted.some((folder) => path.startsWith(folder)));
-  counts.removed = await store.removeDocuments(gone);
+  counts.removed = await store.removeDocuments([...state.gone.values()].flat());
   return counts;
 }
 

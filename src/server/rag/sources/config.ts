@@ -36,6 +36,10 @@ const httpUrl = z
   .transform((value, context) => {
     const safe = safeHttpUrl(value);
     if (safe === null) context.addIssue({ code: "custom", message: "must be an absolute http(s) URL" });
+    // A URL's user and password would be stored with the source and printed by status: refused.
+    else if (new URL(safe).username !== "" || new URL(safe).password !== "") {
+      context.addIssue({ code: "custom", message: "must not contain a user name or password" });
+    }
     return safe ?? "";
   });
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable's name, not its value");
@@ -47,9 +51,8 @@ const crawlLimits = {
   delay_ms: z.number().int().min(0).max(60_000).optional(),
 };
 
-export const sourceSpecSchema = z.union([
-  z.object({ ...common, folder: z.string().min(1) }).strict(),
-  z
+const folderSpecSchema = z.object({ ...common, folder: z.string().min(1) }).strict();
+const gitSpecSchema = z
     .object({
       ...common,
       git: z.string().min(1),
@@ -57,10 +60,11 @@ export const sourceSpecSchema = z.union([
       path: z.string().min(1).optional(),
       token_env: envName.optional(),
     })
-    .strict(),
-  z.object({ name: sourceNameSchema, sitemap: httpUrl, ...crawlLimits }).strict(),
-  z.object({ name: sourceNameSchema, site: httpUrl, ...crawlLimits, max_depth: z.number().int().min(0).max(50).optional() }).strict(),
-]);
+    .strict();
+const sitemapSpecSchema = z.object({ name: sourceNameSchema, sitemap: httpUrl, ...crawlLimits }).strict();
+const siteSpecSchema = z.object({ name: sourceNameSchema, site: httpUrl, ...crawlLimits, max_depth: z.number().int().min(0).max(50).optional() }).strict();
+
+export const sourceSpecSchema = z.union([folderSpecSchema, gitSpecSchema, sitemapSpecSchema, siteSpecSchema]);
 export type SourceSpec = z.infer<typeof sourceSpecSchema>;
 export type SourceKind = "folder" | "git" | "sitemap" | "site";
 
@@ -71,7 +75,32 @@ export function sourceKind(spec: SourceSpec): SourceKind {
   return "site";
 }
 
-const fileSchema = z.object({ sources: z.array(sourceSpecSchema).min(1, "declare at least one source") }).strict();
+/**
+ * One entry checked against the schema of its kind (the key it has), so an error names the
+ * field that is wrong rather than "matches no kind of source".
+ */
+export function parseSourceSpec(raw: unknown): z.ZodSafeParseResult<SourceSpec> {
+  const keys = raw !== null && typeof raw === "object" ? Object.keys(raw) : [];
+  const kinds = (["folder", "git", "sitemap", "site"] as const).filter((kind) => keys.includes(kind));
+  if (kinds.length !== 1) return sourceSpecSchema.safeParse(raw);
+  const schema = { folder: folderSpecSchema, git: gitSpecSchema, sitemap: sitemapSpecSchema, site: siteSpecSchema }[kinds[0]!];
+  return schema.safeParse(raw);
+}
+
+const fileSchema = z
+  .object({ sources: z.array(z.unknown()).min(1, "declare at least one source") })
+  .strict()
+  .superRefine((file, context) => {
+    file.sources.forEach((entry, index) => {
+      const parsed = parseSourceSpec(entry);
+      if (!parsed.success) for (const issue of parsed.error.issues) context.addIssue({ ...issue, path: ["sources", index, ...issue.path] });
+    });
+  })
+  // Runs after a failed refinement too (its issues fail the parse anyway): keep only what parses.
+  .transform((file) => ({ sources: file.sources.flatMap((entry) => {
+    const parsed = sourceSpecSchema.safeParse(entry);
+    return parsed.success ? [parsed.data] : [];
+  }) }));
 
 export class SourcesFileError extends Error {
   constructor(message: string) {
@@ -118,7 +147,14 @@ export function parseSourcesFile(text: string, file: string): SourceSpec[] {
     seen.add(spec.name);
   }
   const base = path.dirname(path.resolve(/*turbopackIgnore: true*/ file));
-  return parsed.data.sources.map((spec) => ("folder" in spec ? { ...spec, folder: path.resolve(base, spec.folder) } : spec));
+  return parsed.data.sources.map((spec) => {
+    if ("folder" in spec) return { ...spec, folder: path.resolve(base, spec.folder) };
+    // A local repository (no scheme, not user@host:path) is relative to the file too.
+    if ("git" in spec && !/^[a-z][a-z0-9+.-]*:\/\//i.test(spec.git) && !/^[^/\\]+@[^:]+:/.test(spec.git)) {
+      return { ...spec, git: path.resolve(base, spec.git) };
+    }
+    return spec;
+  });
 }
 
 /** The declared sources, or null when the file does not exist (then the docs folder is the one source). */

@@ -60,13 +60,14 @@ export async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): 
 /**
  * A renamed file with the same content: the document row takes the new path and the
  * chunks their new links, keeping chunk ids, postings and vectors (no embedding call).
- * False when `from` is gone or the chunks no longer line up (then the caller re-ingests).
+ * False when `from` is gone, its title changed (a title taken from the file name is in every
+ * chunk's indexed and embedded text) or the chunks no longer line up: then the caller re-ingests.
  */
 export async function moveDocument(client: SqlClient, from: string, document: DocumentRecord, chunks: Chunk[]): Promise<boolean> {
   return client.transaction(async (executor) => {
     const rows = await executor.query(
       `UPDATE documents SET path = $2, title = $3, url = $4, published = $5, updated_at = $6, checksum = $7, ingested_at = now()
-       WHERE path = $1 AND chunk_count = $8 AND NOT EXISTS (SELECT 1 FROM documents WHERE path = $2) RETURNING id`,
+       WHERE path = $1 AND chunk_count = $8 AND title = $3 AND NOT EXISTS (SELECT 1 FROM documents WHERE path = $2) RETURNING id`,
       [from, document.path, document.title, document.url, document.date, document.updated ?? null, document.checksum, chunks.length],
     );
     if (rows.length === 0) return false;

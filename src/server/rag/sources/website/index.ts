@@ -230,6 +230,10 @@ export async function materialiseWebsite(input: WebsiteSourceOptions): Promise<M
   if (options.sitemap !== undefined) {
     const entries = await readSitemaps(root, http, notice);
     const wanted = selectEntries(entries, origin, robots, options.maxPages, notice);
+    // A CMS hiccup serving an empty sitemap would otherwise drop every page of the source.
+    if (wanted.length === 0 && Object.keys(previous.pages).length > 0) {
+      throw new SourceUnavailableError(`the sitemap ${root.href} lists no page of this site now; keeping the ${Object.keys(previous.pages).length} pages of the previous sync`);
+    }
     total = wanted.length;
     order.push(...wanted.map((entry) => entry.url.href));
     await runPool(wanted, options.concurrency, () => delayMs, signal, async (entry) => {
