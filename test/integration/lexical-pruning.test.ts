@@ -3,7 +3,7 @@ import { seededRandom } from "@/bench/lib/synthetic";
 import { createKnowledgeStore } from "@/src/server/rag/store/knowledge-store";
 import type { KnowledgeStore } from "@/src/server/rag/store";
 import type { TextSearchResult } from "@/src/server/rag/store/lexical-index";
-import { LIST_SIZE } from "@/src/server/rag/store/lexical-pruning";
+import { LIST_SIZE, PRUNED_SCORE_FUNCTION } from "@/src/server/rag/store/lexical-pruning";
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
 import { migrate } from "@/src/server/rag/store/schema";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
@@ -109,5 +109,25 @@ describe("pruned full-text search (PGlite)", () => {
     const after = client.statements;
     expect((await store.searchText(VOCABULARY[0]!, 5)).terms[0]?.df).toBe(stale.terms[0]?.df);
     expect(client.statements - after).toBe(1);
+  });
+
+  it("searches through the plan-cached function, and without it runs the statement directly with the same answers", async () => {
+    const texts: string[] = [];
+    const watched: SqlClient = { ...raw, kind: raw.kind, query: (text, params) => (texts.push(text), raw.query(text, params)), exec: (text) => raw.exec(text), transaction: raw.transaction.bind(raw), close: () => raw.close() };
+    const viaFunction = createKnowledgeStore(watched, { location: "memory", readOnly: true, exclusive: (work) => work() });
+    const answers = [];
+    for (const question of questions.slice(0, 10)) answers.push(await viaFunction.searchText(question, 5));
+    expect(texts.filter((text) => text.includes(PRUNED_SCORE_FUNCTION)).length).toBe(10);
+
+    await raw.exec(`DROP FUNCTION ${PRUNED_SCORE_FUNCTION}(text[], float8[], integer)`);
+    texts.length = 0;
+    const withoutFunction = createKnowledgeStore({ ...watched }, { location: "memory", readOnly: true, exclusive: (work) => work() });
+    const direct = [];
+    for (const question of questions.slice(0, 10)) direct.push(await withoutFunction.searchText(question, 5));
+    // One failed call finds the function missing; the rest go straight to the statement.
+    expect(texts.filter((text) => text.includes(PRUNED_SCORE_FUNCTION)).length).toBe(1);
+    expect(direct).toEqual(answers);
+    await migrate(raw);
+    expect((await raw.query(`SELECT to_regprocedure('${PRUNED_SCORE_FUNCTION}(text[], float8[], integer)')::text AS name`))[0]?.name).not.toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { analyzeChunk, analyzeQuery, ANALYZER_VERSION } from "@/src/server/rag/lexical/analyze";
 import { BM25, bm25Sql, idf, type CorpusStatistics } from "@/src/server/rag/lexical/bm25";
 import { chooseCorrection, needsCorrection, type CorrectionCandidate } from "@/src/server/rag/lexical/correct";
-import { PRUNED_SCORE_SQL, readPostingsGeneration, refreshTopPostings } from "@/src/server/rag/store/lexical-pruning";
+import { CALL_PRUNED_SCORE_SQL, isUndefinedFunction, PRUNED_SCORE_SQL, readPostingsGeneration, refreshTopPostings } from "@/src/server/rag/store/lexical-pruning";
 import { parseRows, scoredChunkRowSchema } from "@/src/server/rag/store/rows";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import type { ScoredChunk } from "@/src/server/rag/types";
@@ -218,10 +218,25 @@ interface Scored {
  * aggregate spilled to disk). The CTEs are MATERIALIZED so that each df is
  * counted once, not once per posting.
  */
+/** Databases known to lack this code's function (a read-only open of an older index): the statement runs directly. */
+const withoutFunction = new WeakSet<SqlExecutor>();
+
+async function prunedScore(executor: SqlExecutor, params: unknown[]): Promise<Record<string, unknown>[]> {
+  if (!withoutFunction.has(executor)) {
+    try {
+      return await executor.query(CALL_PRUNED_SCORE_SQL, params);
+    } catch (error) {
+      if (!isUndefinedFunction(error)) throw error;
+      withoutFunction.add(executor);
+    }
+  }
+  return executor.query(PRUNED_SCORE_SQL, params);
+}
+
 async function score(executor: SqlExecutor, terms: readonly { term: string; weight: number }[], k: number): Promise<Scored> {
   const params = [terms.map((term) => term.term), terms.map((term) => term.weight), k];
   // Exact when it says so (lexical-pruning.ts); otherwise the full scan below gives the same answer the slow way.
-  const pruned = await executor.query(PRUNED_SCORE_SQL, params);
+  const pruned = await prunedScore(executor, params);
   if (pruned[0]?.exact === true) return toScored(pruned.filter((row) => row.id != null), pruned[0]);
   // Corpus statistics as of the last refresh (exact again after every ingest); computed when never refreshed.
   const rows = await executor.query(

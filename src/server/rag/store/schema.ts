@@ -1,4 +1,5 @@
 import "server-only";
+import { ensurePrunedScoreFunction } from "@/src/server/rag/store/lexical-pruning";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 
 /**
@@ -141,6 +142,8 @@ export async function migrate(client: SqlClient): Promise<void> {
       await executor.query("INSERT INTO quire_migrations (version) VALUES ($1)", [migration.version]);
     }
   });
+  // Not a migration: its body follows the code (named by its hash), so it is made when missing.
+  await ensurePrunedScoreFunction(client);
 }
 
 /** True when the schema exists at the latest version (used by read-only opens). */
