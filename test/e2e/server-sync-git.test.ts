@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sourceFromPart } from "@/src/shared/sources";
 import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
+import { sourcePaths, until } from "@/test/e2e/support/polling";
 import { splitIntoTokens } from "@/test/fakes/reply";
 import { startFakeProviders, type FakeProviders } from "@/test/fakes/server";
-import { readUiStream, streamedText, userMessage, type StreamChunk } from "@/test/support/app-harness";
+import { readUiStream, streamedText, userMessage } from "@/test/support/app-harness";
 import { createGitFixture, type GitFixture } from "@/test/support/git-repo";
 import { runQuire } from "@/test/support/quire-cli";
 
@@ -18,21 +18,6 @@ import { runQuire } from "@/test/support/quire-cli";
 const UNIQUE_TERM = "quaternion drift";
 const SENTENCE = "The relay answer streams word by word. ";
 
-const sourcePaths = (chunks: StreamChunk[]): string[] =>
-  chunks.flatMap((chunk) => {
-    const source = sourceFromPart(chunk as { type: string; providerMetadata?: unknown });
-    return source === null ? [] : [source.path];
-  });
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
 
 describe("the server keeps a git source fresh", () => {
   let fakes: FakeProviders;
@@ -88,7 +73,7 @@ describe("the server keeps a git source fresh", () => {
     const answer = await until("the pushed page to be retrieved", async () => {
       const chunks = await readUiStream(await chat(`How is ${UNIQUE_TERM} corrected?`, fakes.keys.chutesKey("erin")));
       return sourcePaths(chunks)[0] === "relay/drift.md" ? chunks : null;
-    });
+    }, 45_000);
     expect(answer.at(-1)?.type).toBe("finish");
     expect(streamEndedAt, "the slow answer was still streaming when the pushed page became answerable").toBe(0);
     const chunks = await streamed;

@@ -3,11 +3,11 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sourceFromPart } from "@/src/shared/sources";
 import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
+import { sourcePaths, until } from "@/test/e2e/support/polling";
 import { splitIntoTokens } from "@/test/fakes/reply";
 import { startFakeProviders, type FakeProviders } from "@/test/fakes/server";
-import { readUiStream, streamedText, userMessage, type StreamChunk } from "@/test/support/app-harness";
+import { readUiStream, streamedText, userMessage } from "@/test/support/app-harness";
 import { runQuire, startQuire } from "@/test/support/quire-cli";
 
 /**
@@ -34,21 +34,6 @@ function chat(app: AppServer, question: string, key: string): Promise<Response> 
   });
 }
 
-const sourcePaths = (chunks: StreamChunk[]): string[] =>
-  chunks.flatMap((chunk) => {
-    const source = sourceFromPart(chunk as { type: string; providerMetadata?: unknown });
-    return source === null ? [] : [source.path];
-  });
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
 
 describe("the server keeps the embedded index fresh, and the CLI hands off to it", () => {
   let fakes: FakeProviders;

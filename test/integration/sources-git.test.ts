@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,53 +6,17 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { materialiseGit, type GitSourceOptions } from "@/src/server/rag/sources/git";
 import { SourceUnavailableError } from "@/src/server/rag/sources/types";
+import { createGitFixture, writeFiles, type GitFixture } from "@/test/support/git-repo";
 
 const corpusDir = path.resolve(import.meta.dirname, "../../../shared/corpus/quilibrium-docs");
 
 let root: string;
 let work: string;
-let bare: string;
 let remoteUrl: string;
-let clock = 1_700_000_000;
-
-/** git in the test's own repositories, independent of the machine's config and clock. */
-function git(cwd: string, ...args: string[]): string {
-  clock += 60;
-  const date = `${clock} +0000`;
-  return execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", ...args], {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_AUTHOR_NAME: "Test",
-      GIT_AUTHOR_EMAIL: "test@example.invalid",
-      GIT_COMMITTER_NAME: "Test",
-      GIT_COMMITTER_EMAIL: "test@example.invalid",
-      GIT_AUTHOR_DATE: date,
-      GIT_COMMITTER_DATE: date,
-    },
-  }).trim();
-}
-
-function write(repository: string, files: Record<string, string | null>): void {
-  for (const [file, content] of Object.entries(files)) {
-    const target = path.join(repository, file);
-    if (content === null) rmSync(target);
-    else {
-      mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, content);
-    }
-  }
-}
-
-function commitAll(message: string): string {
-  git(work, "add", "-A");
-  git(work, "commit", "-q", "-m", message);
-  git(work, "push", "-q", "origin", "HEAD:main");
-  return git(work, "rev-parse", "HEAD");
-}
+let fixture: GitFixture;
+const git = (cwd: string, ...args: string[]): string => fixture.git(cwd, ...args);
+const write = writeFiles;
+const commitAll = (message: string): string => fixture.commitAll(message);
 
 /** Files of a materialised folder (outside .git), relative, sorted, with their content. */
 function snapshot(dir: string): Record<string, string> {
@@ -85,13 +48,8 @@ async function failure(options: GitSourceOptions): Promise<SourceUnavailableErro
 
 beforeAll(() => {
   root = mkdtempSync(path.join(os.tmpdir(), "quire-git-"));
-  work = path.join(root, "work");
-  bare = path.join(root, "remote.git");
-  mkdirSync(work);
-  git(root, "init", "-q", "--bare", bare);
-  git(work, "init", "-q");
-  git(work, "remote", "add", "origin", bare);
-  remoteUrl = `file://${bare}`;
+  fixture = createGitFixture(root);
+  ({ work, url: remoteUrl } = fixture);
 });
 
 afterAll(() => {

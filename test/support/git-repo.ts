@@ -15,12 +15,13 @@ export interface GitFixture {
   commitAll(message: string): string;
 }
 
-export function createGitFixture(root: string): GitFixture {
+/** A git runner for test repositories: fixed author, committer and clock (a minute per call), no machine config. */
+export function testGit(): (cwd: string, ...args: string[]) => string {
   let clock = 1_700_000_000;
-  const git = (cwd: string, ...args: string[]): string => {
+  return (cwd, ...args) => {
     clock += 60;
     const date = `${clock} +0000`;
-    return execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
+    return execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", ...args], {
       cwd,
       encoding: "utf8",
       env: {
@@ -36,6 +37,22 @@ export function createGitFixture(root: string): GitFixture {
       },
     }).trim();
   };
+}
+
+/** Writes (or, for null, deletes) files under `dir`. */
+export function writeFiles(dir: string, files: Record<string, string | null>): void {
+  for (const [file, content] of Object.entries(files)) {
+    const target = path.join(dir, file);
+    if (content === null) rmSync(target);
+    else {
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+  }
+}
+
+export function createGitFixture(root: string): GitFixture {
+  const git = testGit();
   const work = path.join(root, "work");
   const bare = path.join(root, "remote.git");
   mkdirSync(work, { recursive: true });
@@ -47,16 +64,7 @@ export function createGitFixture(root: string): GitFixture {
     bare,
     url: `file://${bare}`,
     git,
-    write: (files) => {
-      for (const [file, content] of Object.entries(files)) {
-        const target = path.join(work, file);
-        if (content === null) rmSync(target);
-        else {
-          mkdirSync(path.dirname(target), { recursive: true });
-          writeFileSync(target, content);
-        }
-      }
-    },
+    write: (files) => writeFiles(work, files),
     commitAll: (message) => {
       git(work, "add", "-A");
       git(work, "commit", "-q", "-m", message);

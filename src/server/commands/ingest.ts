@@ -154,13 +154,18 @@ async function namedSource(store: KnowledgeStore, name: string): Promise<SourceS
 }
 
 /** What one run syncs: a folder, one source, or everything configured. */
-async function runIngest(store: KnowledgeStore, args: IngestArgs, options: Parameters<typeof ingestFolder>[2]): Promise<SourceSyncResult[]> {
+async function runIngest(
+  store: KnowledgeStore,
+  args: IngestArgs,
+  adHoc: SourceSpec | null,
+  options: Parameters<typeof ingestFolder>[2],
+): Promise<SourceSyncResult[]> {
   if (args.dir !== undefined) {
     const docsDir = path.resolve(args.dir);
     const summary = await ingestFolder(store, docsDir, options);
     return [{ name: null, kind: "folder", location: docsDir, revision: null, summary, notices: [], error: null }];
   }
-  const spec = adHocSpec(args) ?? (args.source !== undefined ? await namedSource(store, args.source) : null);
+  const spec = adHoc ?? (args.source !== undefined ? await namedSource(store, args.source) : null);
   if (spec !== null) return [await syncSource(store, spec, options)];
   return runConfiguredSync(store, options);
 }
@@ -195,7 +200,7 @@ export async function ingestCommand(args: IngestArgs, context: CommandContext): 
   return context.stores.use({ purpose: "ingest" }, async (store) => {
     output.error(`Ingesting ${await describeRun(store, args, spec)} into ${store.kind === "pglite" ? "PGlite at " : "PostgreSQL "}${store.location}`);
     const reporter = createProgressReporter(output);
-    const results = await runIngest(store, args, { onProgress: reporter.onProgress, signal: context.signal });
+    const results = await runIngest(store, args, spec, { onProgress: reporter.onProgress, signal: context.signal });
     reporter.finish();
     for (const result of results) reportResult(result, output);
     return results.some((result) => result.error !== null) ? 1 : 0;
