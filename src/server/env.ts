@@ -68,6 +68,8 @@ export const envSchema = z.object({
   QUIRE_DOCS_BASE_URL: url.optional(),
   /** The declared sources (folders, git repositories, websites). Used when the file exists; otherwise QUIRE_DOCS_DIR. */
   QUIRE_SOURCES_FILE: z.string().min(1).default("./quire.sources.yaml"),
+  /** Where the server runs the embedded database: on a worker thread of its own (default) or on the main thread. */
+  QUIRE_PGLITE_THREAD: z.enum(["worker", "main"]).default("worker"),
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CHUTES_API_KEY: optionalString,
   OPENROUTER_API_KEY: optionalString,

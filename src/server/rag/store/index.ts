@@ -4,6 +4,7 @@ import { env } from "@/src/server/env";
 import { createKnowledgeStore, type KnowledgeStore } from "@/src/server/rag/store/knowledge-store";
 import { acquireStoreLock, type LockPurpose, type LockTimings } from "@/src/server/rag/store/lock";
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
+import { openPgliteThreadClient } from "@/src/server/rag/store/pglite-thread";
 import { openPostgresClient, redactDatabaseUrl } from "@/src/server/rag/store/postgres-client";
 import { isMigrated, migrate } from "@/src/server/rag/store/schema";
 import { isInsufficientPrivilege, StoreError, type SqlClient } from "@/src/server/rag/store/sql-client";
@@ -24,6 +25,11 @@ export interface OpenStoreOptions {
   purpose?: LockPurpose;
   /** In-memory PGlite (tests and benchmarks); takes no lock. */
   inMemory?: boolean;
+  /**
+   * Runs PGlite on a worker thread of its own (pglite-thread.ts): the server does, so that its
+   * queries do not hold up the event loop that relays answers. Ignored for PostgreSQL.
+   */
+  workerThread?: boolean;
   /** Heartbeat and expiry of the data-dir lock (tests shorten them). */
   lock?: LockTimings;
 }
@@ -60,7 +66,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
   const dataDir = path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? defaultIndexDir());
   const lock = acquireStoreLock(path.dirname(dataDir), options.purpose ?? "cli", options.lock);
   try {
-    const client = await openPgliteClient(dataDir);
+    const client = options.workerThread ? await openPgliteThreadClient(dataDir) : await openPgliteClient(dataDir);
     await prepareSchema(client, readOnly);
     const store = createKnowledgeStore(client, { location: dataDir, readOnly, exclusive: (work) => work() });
     return { ...store, close: () => store.close().finally(() => lock.release()) };
@@ -112,7 +118,7 @@ export class StoreClosedError extends Error {
 export function getStore(): Promise<KnowledgeStore> {
   const holder = globalThis as SharedHolder;
   if (holder[closedKey]) return Promise.reject(new StoreClosedError());
-  holder[sharedKey] ??= openStore({ purpose: "server" }).catch((error: unknown) => {
+  holder[sharedKey] ??= openStore({ purpose: "server", workerThread: env().QUIRE_PGLITE_THREAD === "worker" }).catch((error: unknown) => {
     holder[sharedKey] = undefined;
     throw error;
   });

@@ -1,0 +1,37 @@
+import "server-only";
+/**
+ * Messages between the server's main thread and the worker thread that owns the
+ * embedded database (pglite-thread.ts, pglite-worker.ts). Both ends are this
+ * codebase, in one process: the shapes are checked by the compiler, not parsed. Types only:
+ * the worker imports nothing from the main thread's modules at run time.
+ */
+
+/** The worker's startup data. */
+export interface PgliteWorkerData {
+  /** The data directory; undefined: in memory. */
+  dataDir: string | undefined;
+  /** Run once after the database opens (extensions, session settings). */
+  setupSql: string;
+}
+
+export type PgliteRequest =
+  | { id: number; op: "query"; text: string; params: unknown[] | undefined; tx: number | undefined }
+  | { id: number; op: "exec"; text: string; tx: number | undefined }
+  /** Opens a transaction: the reply's `tx` names it in later requests until `end`. */
+  | { id: number; op: "begin" }
+  | { id: number; op: "end"; tx: number; commit: boolean }
+  | { id: number; op: "close" };
+
+/** A PostgreSQL error's fields (SQLSTATE `code`, `detail`, …) that survive the thread boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  fields: Record<string, string | number>;
+}
+
+export type PgliteReply =
+  | { id: number; ok: true; rows?: Record<string, unknown>[]; tx?: number }
+  | { id: number; ok: false; error: SerializedError };
+
+/** The reply id that says "the database is open" (or failed to open); requests count from 1. */
+export type ReadyId = 0;

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { openPgliteThreadClient } from "@/src/server/rag/store/pglite-thread";
+import type { SqlClient } from "@/src/server/rag/store/sql-client";
+
+// One database for the tests that use tables of their own (opening one costs about two seconds).
+let shared: SqlClient;
+beforeAll(async () => {
+  shared = await openPgliteThreadClient(undefined);
+});
+afterAll(() => shared.close());
+const open = async () => shared;
+
+describe("the embedded database on a worker thread", () => {
+  it("runs parameterised queries and scripts, with pgvector and ef_search set up", async () => {
+    const client = await open();
+    await client.exec("CREATE TABLE items (id int PRIMARY KEY, label text, embedding vector(3)); INSERT INTO items VALUES (1, 'one', '[1,0,0]');");
+    await client.query("INSERT INTO items VALUES ($1, $2, $3)", [2, "two", "[0,1,0]"]);
+    const rows = await client.query("SELECT id, label FROM items ORDER BY embedding <-> $1 LIMIT 1", ["[0,0.9,0]"]);
+    expect(rows).toEqual([{ id: 2, label: "two" }]);
+    const [setting] = await client.query("SELECT current_setting('hnsw.ef_search') AS value");
+    expect(Number(setting?.value)).toBeGreaterThan(40);
+  });
+
+  it("commits a transaction's work, and rolls it back when the work throws", async () => {
+    const client = await open();
+    await client.exec("CREATE TABLE t (n int)");
+    const result = await client.transaction(async (tx) => {
+      await tx.query("INSERT INTO t VALUES ($1)", [1]);
+      return (await tx.query("SELECT count(*)::int AS n FROM t"))[0]?.n;
+    });
+    expect(result).toBe(1);
+    await expect(
+      client.transaction(async (tx) => {
+        await tx.query("INSERT INTO t VALUES ($1)", [2]);
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    expect(await client.query("SELECT n FROM t ORDER BY n")).toEqual([{ n: 1 }]);
+  });
+
+  it("keeps PostgreSQL's error fields (SQLSTATE code) across the thread", async () => {
+    const client = await open();
+    const failure = await client.query("SELECT * FROM missing_table").catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).toMatchObject({ code: "42P01", message: expect.stringContaining("missing_table") });
+    // A failed statement inside a transaction rolls the whole transaction back.
+    await client.exec("CREATE TABLE u (n int)");
+    await expect(
+      client.transaction(async (tx) => {
+        await tx.query("INSERT INTO u VALUES (1)");
+        await tx.query("INSERT INTO u VALUES ('not a number')");
+      }),
+    ).rejects.toMatchObject({ code: "22P02" });
+    expect(await client.query("SELECT * FROM u")).toEqual([]);
+  });
+
+  it("does not let a query outside a transaction see the transaction's uncommitted rows", async () => {
+    const client = await open();
+    await client.exec("CREATE TABLE v (n int)");
+    let outside: Record<string, unknown>[] | undefined;
+    await client.transaction(async (tx) => {
+      await tx.query("INSERT INTO v VALUES (1)");
+      // Sent while the transaction is open; PGlite runs it after the commit.
+      const pending = client.query("SELECT count(*)::int AS n FROM v").then((rows) => (outside = rows));
+      await tx.query("INSERT INTO v VALUES (2)");
+      expect(outside).toBeUndefined();
+      void pending;
+    });
+    await expect.poll(() => outside).toEqual([{ n: 2 }]);
+  });
+
+  it("keeps its data in a directory across a close and a reopen, and refuses queries once closed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "quire-thread-"));
+    try {
+      const first = await openPgliteThreadClient(path.join(dir, "index"));
+      await first.exec("CREATE TABLE kept (n int); INSERT INTO kept VALUES (7);");
+      await first.close();
+      await expect(first.query("SELECT 1")).rejects.toThrow(/stopped/);
+      const second = await openPgliteThreadClient(path.join(dir, "index"));
+      expect(await second.query("SELECT n FROM kept")).toEqual([{ n: 7 }]);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
