@@ -54,7 +54,7 @@ async function viaQuire(question: string) {
     { params: Promise.resolve({}) },
   );
   if (response.status !== 200) throw new Error(`Quire answered ${response.status}: ${await response.text()}`);
-  return readStream(response, started, /"type":"text-delta"/, '"type":"finish"');
+  return readStream(response, started, /"type":"text-delta"/, '"type":"finish"', '"type":"source-url"');
 }
 
 const samples = { direct: { firstToken: [] as number[], total: [] as number[] }, quire: { firstToken: [] as number[], total: [] as number[] } };

@@ -118,7 +118,7 @@ async function viaQuire(app: AppServer, user: number): Promise<StreamTiming> {
       headers: { authorization: `Bearer ${userKey(user)}`, "content-type": "application/json", "accept-encoding": ACCEPT_ENCODING },
       body: JSON.stringify({ messages: [{ id: `q${user}`, role: "user", parts: [{ type: "text", text: question(user) }] }] }),
     });
-    return await readStream(response, started, /"type":"text-delta"/, '"type":"finish"');
+    return await readStream(response, started, /"type":"text-delta"/, '"type":"finish"', '"type":"source-url"');
   } catch (error) {
     return { ok: false, firstToken: Number.NaN, total: performance.now() - started, detail: String(error) };
   }

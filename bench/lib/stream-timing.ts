@@ -11,8 +11,10 @@ export interface StreamTiming {
  * Reads a streamed response to its end, noting when `firstToken` first matches and
  * whether `complete` (the stream's own end marker) was seen. A chunk boundary may
  * split a marker, so each chunk is searched together with the tail of the last one.
+ * `expected` (e.g. Quire's source parts) must appear somewhere, or the stream counts as
+ * failed: an answer without its sources means retrieval broke, however fast it came.
  */
-export async function readStream(response: Response, started: number, firstToken: RegExp, complete: string): Promise<StreamTiming> {
+export async function readStream(response: Response, started: number, firstToken: RegExp, complete: string, expected?: string): Promise<StreamTiming> {
   if (!response.ok || response.body === null) {
     return { ok: false, firstToken: Number.NaN, total: performance.now() - started, detail: `${response.status} ${(await response.text()).slice(0, 200)}` };
   }
@@ -21,14 +23,17 @@ export async function readStream(response: Response, started: number, firstToken
   let first = Number.NaN;
   let tail = "";
   let completed = false;
+  let found = expected === undefined;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     const text = tail + decoder.decode(value, { stream: true });
     if (Number.isNaN(first) && firstToken.test(text)) first = performance.now() - started;
     if (text.includes(complete)) completed = true;
+    if (!found && text.includes(expected ?? "")) found = true;
     if (text.includes('"type":"error"')) return { ok: false, firstToken: first, total: performance.now() - started, detail: text.slice(0, 300) };
     tail = text.slice(-64);
   }
-  return { ok: completed && !Number.isNaN(first), firstToken: first, total: performance.now() - started, detail: completed ? undefined : "no end of stream" };
+  const detail = !completed ? "no end of stream" : !found ? `no ${expected} in the stream` : undefined;
+  return { ok: completed && found && !Number.isNaN(first), firstToken: first, total: performance.now() - started, detail };
 }

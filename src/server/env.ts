@@ -76,6 +76,8 @@ export const envSchema = z.object({
 
   QUIRE_FIRST_TOKEN_TIMEOUT_MS: milliseconds(60_000),
   QUIRE_IDLE_TIMEOUT_MS: milliseconds(30_000),
+  /** Once an answer streams, the tokens arriving within this long of the last relayed event go on as one (0: only those that arrived together). */
+  QUIRE_STREAM_GATHER_MS: z.coerce.number().int().min(0).max(1000).default(20),
   QUIRE_VALIDATION_TIMEOUT_MS: milliseconds(5_000),
   QUIRE_MAX_RETRY_WAIT_MS: milliseconds(5_000),
   QUIRE_QUERY_EMBED_TIMEOUT_MS: milliseconds(10_000),

@@ -3,6 +3,7 @@ import { env, EnvError } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { installShutdownHandlers } from "@/src/server/shutdown";
 import { configuredStarterQuestions } from "@/src/server/starter-questions";
+import { enablePgliteThread } from "@/src/server/rag/store/enable-pglite-thread";
 
 /**
  * Server start-up: a bad configuration stops start-up with a message that names
@@ -12,6 +13,7 @@ import { configuredStarterQuestions } from "@/src/server/starter-questions";
 export async function startServer(): Promise<void> {
   try {
     const parsed = env();
+    if (parsed.QUIRE_PGLITE_THREAD === "worker") enablePgliteThread();
     // A starter-question file with a bad line stops start-up like a bad variable.
     await configuredStarterQuestions();
     log().info(

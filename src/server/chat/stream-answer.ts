@@ -42,6 +42,7 @@ function startAttempt(request: AnswerRequest) {
     {
       firstTokenTimeoutMs: env().QUIRE_FIRST_TOKEN_TIMEOUT_MS,
       idleTimeoutMs: env().QUIRE_IDLE_TIMEOUT_MS,
+      gatherMs: env().QUIRE_STREAM_GATHER_MS,
       baseFetch: request.baseFetch,
     },
   );

@@ -30,6 +30,34 @@ async function guarded(chunks: string[], options: { coalesce?: boolean } = {}): 
 
 const token = (text: string) => `data: ${JSON.stringify({ choices: [{ delta: { content: text } }] })}\n\n`;
 
+/** A guard over a source the test pushes into, chunk by chunk; `next` times each read. */
+function pushed(gatherMs?: number) {
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const source = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const stream = guardEventStream(source, {
+    context: { provider: "chutes", source: "apiKey", model: "m" },
+    idleTimeoutMs: 5000,
+    controller: new AbortController(),
+    onToken: () => undefined,
+    onError: (error) => error,
+    coalesce: true,
+    ...(gatherMs !== undefined && { gatherMs }),
+  });
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  return {
+    push: (text: string) => controller?.enqueue(encoder.encode(text)),
+    close: () => controller?.close(),
+    next: async () => {
+      const began = performance.now();
+      const { value, done } = await reader.read();
+      return { text: done ? undefined : decoder.decode(value), waited: performance.now() - began };
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe("the event stream guard", () => {
   it("passes a clean stream through byte for byte, split lines included", async () => {
     const stream = `${token("Hello")}${token(" an error, quoted: \"error\"")}data: [DONE]\n\n`;
@@ -73,26 +101,55 @@ describe("the event stream guard", () => {
   });
 
   it("relays a token at once when nothing else has arrived (no waiting to merge)", async () => {
-    let push: ((text: string) => void) | undefined;
-    const source = new ReadableStream<Uint8Array>({
-      start(controller) {
-        push = (text) => controller.enqueue(encoder.encode(text));
-      },
+    const stream = pushed();
+    stream.push(token("one"));
+    expect((await stream.next()).text).toBe(token("one"));
+    stream.push(token("two"));
+    expect((await stream.next()).text).toBe(token("two"));
+    await stream.cancel();
+  });
+
+  describe("gathering (gatherMs)", () => {
+
+    it("sends the first token at once, then gathers what arrives within the window into one event", async () => {
+      const stream = pushed(300);
+      stream.push(token("one"));
+      const first = await stream.next();
+      expect(first.text).toBe(token("one"));
+      expect(first.waited).toBeLessThan(100);
+      stream.push(token("two"));
+      await sleep(30);
+      stream.push(token(" three"));
+      const second = await stream.next();
+      expect(second.text).toBe(token("two three"));
+      // It waited for the window that began at the first relay.
+      expect(second.waited).toBeGreaterThan(150);
+      await stream.cancel();
     });
-    const stream = guardEventStream(source, {
-      context: { provider: "chutes", source: "apiKey", model: "m" },
-      idleTimeoutMs: 5000,
-      controller: new AbortController(),
-      onToken: () => undefined,
-      onError: (error) => error,
-      coalesce: true,
+
+    it("does not hold back a token that comes after a quiet spell longer than the window", async () => {
+      const stream = pushed(50);
+      stream.push(token("one"));
+      await stream.next();
+      await sleep(120);
+      stream.push(token("two"));
+      const second = await stream.next();
+      expect(second.text).toBe(token("two"));
+      expect(second.waited).toBeLessThan(40);
+      await stream.cancel();
     });
-    const reader = stream.getReader();
-    const decoder = new TextDecoder();
-    push?.(token("one"));
-    expect(decoder.decode((await reader.read()).value)).toBe(token("one"));
-    push?.(token("two"));
-    expect(decoder.decode((await reader.read()).value)).toBe(token("two"));
-    await reader.cancel();
+
+    it("sends what it gathered as soon as the stream ends, without waiting out the window", async () => {
+      const stream = pushed(1000);
+      stream.push(token("one"));
+      await stream.next();
+      stream.push(token("two"));
+      stream.push("data: [DONE]\n\n");
+      setTimeout(() => stream.close(), 20);
+      const rest = await stream.next();
+      expect(rest.text).toBe(`${token("two")}data: [DONE]\n\n`);
+      expect(rest.waited).toBeLessThan(500);
+      expect((await stream.next()).text).toBeUndefined();
+    });
   });
 });

@@ -11,6 +11,12 @@ export interface EventStreamGuard {
   onError: (error: AppError) => AppError;
   /** Merge answer deltas that arrived together into one event (coalesce-deltas.ts); off: the bytes pass as they came. */
   coalesce?: boolean;
+  /**
+   * With `coalesce`: once the first token has gone out, the deltas that arrive within this many
+   * milliseconds of the last relay are gathered and go on as one event (0: only those that
+   * arrived together). The first token and the end of the stream are never held back.
+   */
+  gatherMs?: number;
 }
 
 /** What a read that has not settled yet stands for while the guard looks for chunks that already arrived. */
@@ -75,6 +81,8 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   };
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
+  const gatherMs = guard.gatherMs ?? 0;
+  let lastRelay = 0;
   let pending = "";
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const armIdle = () => {
@@ -132,6 +140,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
     }
     if (passed.length === 0) return false;
     controller.enqueue(encoder.encode(joined()));
+    lastRelay = performance.now();
     return true;
   };
 
@@ -149,23 +158,32 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
    */
   const arrivedAfter = async (first: Uint8Array): Promise<Uint8Array[]> => {
     const values = [first];
-    for (;;) {
-      const next = reader.read();
-      // Settled later by the next pull; without a handler, a failure meanwhile would be reported as unhandled.
-      next.catch(() => undefined);
-      let result: ReadableStreamReadResult<Uint8Array> | typeof NOT_ARRIVED;
-      try {
-        // An already settled read wins the race against the settled marker: its reaction was queued first.
-        result = await Promise.race([next, notArrived]);
-      } catch {
-        ahead = next;
-        return values;
+    // Gathering: wait for more until `gatherMs` after the last relay; otherwise take only what is there.
+    const wait = guard.coalesce && tokenSeen && gatherMs > 0 ? lastRelay + gatherMs - performance.now() : 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const until = wait > 1 ? new Promise<typeof NOT_ARRIVED>((resolve) => (timer = setTimeout(resolve, wait, NOT_ARRIVED))) : notArrived;
+    try {
+      for (;;) {
+        const next = reader.read();
+        // Settled later by the next pull; without a handler, a failure meanwhile would be reported as unhandled.
+        next.catch(() => undefined);
+        let result: ReadableStreamReadResult<Uint8Array> | typeof NOT_ARRIVED;
+        try {
+          // An already settled read wins the race against the settled marker: its reaction was queued first.
+          result = await Promise.race([next, until]);
+        } catch {
+          ahead = next;
+          return values;
+        }
+        // The end of the stream (or a failure) is not waited for: what was gathered goes now.
+        if (result === NOT_ARRIVED || result.done) {
+          ahead = next;
+          return values;
+        }
+        values.push(result.value);
       }
-      if (result === NOT_ARRIVED || result.done) {
-        ahead = next;
-        return values;
-      }
-      values.push(result.value);
+    } finally {
+      clearTimeout(timer);
     }
   };
 

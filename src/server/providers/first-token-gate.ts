@@ -8,6 +8,8 @@ export interface GuardOptions {
   firstTokenTimeoutMs: number;
   /** Time allowed between two chunks once the answer has started. */
   idleTimeoutMs: number;
+  /** After the first token, deltas arriving within this many ms of the last relay go on together (event-stream-guard.ts). */
+  gatherMs?: number;
   /** The fetch to wrap; tests may inject one. */
   baseFetch?: typeof fetch;
 }
@@ -112,6 +114,7 @@ export function createGuardedFetch(context: FailureContext, options: GuardOption
       onError: fail,
       // Tokens that reach a busy server together go on as one event: the SDK's work behind this is per event.
       coalesce: true,
+      gatherMs: options.gatherMs ?? 0,
     });
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };

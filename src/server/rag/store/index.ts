@@ -4,7 +4,6 @@ import { env } from "@/src/server/env";
 import { createKnowledgeStore, type KnowledgeStore } from "@/src/server/rag/store/knowledge-store";
 import { acquireStoreLock, type LockPurpose, type LockTimings } from "@/src/server/rag/store/lock";
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
-import { openPgliteThreadClient } from "@/src/server/rag/store/pglite-thread";
 import { openPostgresClient, redactDatabaseUrl } from "@/src/server/rag/store/postgres-client";
 import { isMigrated, migrate } from "@/src/server/rag/store/schema";
 import { isInsufficientPrivilege, StoreError, type SqlClient } from "@/src/server/rag/store/sql-client";
@@ -26,12 +25,30 @@ export interface OpenStoreOptions {
   /** In-memory PGlite (tests and benchmarks); takes no lock. */
   inMemory?: boolean;
   /**
-   * Runs PGlite on a worker thread of its own (pglite-thread.ts): the server does, so that its
-   * queries do not hold up the event loop that relays answers. Ignored for PostgreSQL.
+   * Runs PGlite on a worker thread of its own (pglite-thread.ts) when the server has enabled it
+   * (enablePgliteThread, at start-up): its queries then do not hold up the event loop that relays
+   * answers. Otherwise, and for PostgreSQL, ignored.
    */
   workerThread?: boolean;
   /** Heartbeat and expiry of the data-dir lock (tests shorten them). */
   lock?: LockTimings;
+}
+
+/**
+ * The worker-thread opener, handed over at server start-up (enable-pglite-thread.ts) through
+ * globalThis: pages must not import pglite-thread.ts, or the bundler publishes the worker's
+ * source as a client asset (`new URL(…, import.meta.url)` in a page is a browser file).
+ */
+const threadKey = Symbol.for("quire.openPgliteThread");
+type ThreadOpener = (dataDir: string) => Promise<SqlClient>;
+type ThreadHolder = { [threadKey]?: ThreadOpener };
+
+export function registerPgliteThread(opener: ThreadOpener): void {
+  (globalThis as ThreadHolder)[threadKey] = opener;
+}
+
+function threadOpener(): ThreadOpener | undefined {
+  return (globalThis as ThreadHolder)[threadKey];
 }
 
 /** Where the embedded index lives inside QUIRE_DATA_DIR. */
@@ -66,7 +83,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
   const dataDir = path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? defaultIndexDir());
   const lock = acquireStoreLock(path.dirname(dataDir), options.purpose ?? "cli", options.lock);
   try {
-    const client = options.workerThread ? await openPgliteThreadClient(dataDir) : await openPgliteClient(dataDir);
+    const openThread = options.workerThread ? threadOpener() : undefined;
+    const client = openThread ? await openThread(dataDir) : await openPgliteClient(dataDir);
     await prepareSchema(client, readOnly);
     const store = createKnowledgeStore(client, { location: dataDir, readOnly, exclusive: (work) => work() });
     return { ...store, close: () => store.close().finally(() => lock.release()) };

@@ -9,7 +9,7 @@ import type { SqlClient } from "@/src/server/rag/store/sql-client";
 let shared: SqlClient;
 beforeAll(async () => {
   shared = await openPgliteThreadClient(undefined);
-});
+}, 60_000);
 afterAll(() => shared.close());
 const open = async () => shared;
 
@@ -72,7 +72,8 @@ describe("the embedded database on a worker thread", () => {
     await expect.poll(() => outside).toEqual([{ n: 2 }]);
   });
 
-  it("keeps its data in a directory across a close and a reopen, and refuses queries once closed", async () => {
+  // Two databases opened one after the other: seconds each on a busy machine.
+  it("keeps its data in a directory across a close and a reopen, and refuses queries once closed", { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "quire-thread-"));
     try {
       const first = await openPgliteThreadClient(path.join(dir, "index"));

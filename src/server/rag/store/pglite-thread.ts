@@ -18,8 +18,9 @@ function reviveError(serialized: SerializedError): Error {
 }
 
 /** A worker script that registers tsx, resolved from the entry's own folder, and then imports the TypeScript entry. */
-function sourceBootstrap(entry: URL): string {
-  const href = JSON.stringify(entry.href);
+function sourceBootstrap(moduleUrl: string): string {
+  // A string replace, not `new URL(…, import.meta.url)`: the bundler would publish the file it names as an asset.
+  const href = JSON.stringify(moduleUrl.replace(/pglite-thread\.ts$/, "pglite-worker.ts"));
   // Only dynamic imports: the script runs as CommonJS or as a module, depending on the parent's loaders.
   // tsx's module build is taken from its package.json (`import` condition): its CommonJS build, imported, cannot register.
   return `Promise.all([import("node:module"), import("node:url"), import("node:path"), import("node:fs")])
@@ -43,10 +44,14 @@ export async function openPgliteThreadClient(dataDir: string | undefined): Promi
     dataDir: dataDir === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ dataDir),
     setupSql: `CREATE EXTENSION IF NOT EXISTS vector; SET ${EF_SEARCH_SETTING};`,
   };
-  const entry = new URL("./pglite-worker.ts", import.meta.url);
-  // Bundled by Next.js the entry is JavaScript. Run from source (tests, scripts) it is TypeScript, loaded
-  // through the tsx installed beside it (a worker ignores `--import` in its execArgv).
-  const worker = entry.pathname.endsWith(".ts") ? new Worker(sourceBootstrap(entry), { eval: true, workerData }) : new Worker(entry, { workerData });
+  // In the Next.js server (NEXT_RUNTIME is set) the bundler has compiled the worker entry: it does
+  // so when it meets exactly `new Worker(new URL("…", import.meta.url))`. Run from source (tests,
+  // scripts), the entry is TypeScript, loaded through the tsx installed beside it (a worker ignores
+  // `--import`). import.meta.url cannot tell the two apart: the bundle reports the source path.
+  const worker =
+    process.env.NEXT_RUNTIME === "nodejs"
+      ? new Worker(new URL("./pglite-worker.ts", import.meta.url), { workerData })
+      : new Worker(sourceBootstrap(import.meta.url), { eval: true, workerData });
 
   const pending = new Map<number, { resolve: (reply: PgliteReply & { ok: true }) => void; reject: (error: Error) => void }>();
   let nextId = READY_ID + 1;
