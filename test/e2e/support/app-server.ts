@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { isBuildCurrent, recordBuild, sourceStamp } from "@/scripts/build-stamp.mjs";
 import { freePort } from "@/test/support/net";
 import { tmpdir } from "node:os";
@@ -44,6 +44,19 @@ async function waitForReady(url: string, child: ChildProcess, logs: () => string
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`Quire did not start within 60 s:\n${logs()}`);
+}
+
+/**
+ * Waits until the server has opened its embedded store in the background (start-up opens
+ * it after the server answers; admin.json is written once it is open). A measurement of
+ * the server's memory must not count the store opening beside it.
+ */
+export async function waitForStoreOpen(app: AppServer, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path.join(app.dataDir, "admin.json"))) {
+    if (Date.now() > deadline) throw new Error(`the store did not open within ${timeoutMs} ms:\n${app.logs()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Starts the built app (`next start`) on a free port, with the given env on top of test defaults. */
