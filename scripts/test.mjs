@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type check, lint, then every suite (unit, integration, build, browser).
 // Ends with one plain line, "N passed, N failed, N skipped", and a non-zero exit on any failure.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { recordBuild, sourceStamp } from "./build-stamp.mjs";
@@ -26,9 +26,39 @@ function step(name, command, args) {
   return ok;
 }
 
-function suite(project) {
-  const output = path.join(resultsDir, `${project}.json`);
-  step(`${project} tests`, bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${output}`]);
+/**
+ * Steps that need no machine to themselves (one core each), run at the same time; each
+ * one's output is printed whole when it ends, so the log reads as if they ran in turn.
+ */
+async function stepsTogether(steps) {
+  const results = await Promise.all(
+    steps.map(
+      ([name, command, args]) =>
+        new Promise((resolve) => {
+          const began = Date.now();
+          const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+          let output = "";
+          child.stdout.on("data", (data) => (output += data));
+          child.stderr.on("data", (data) => (output += data));
+          child.on("error", (error) => (output += `${error.message}\n`));
+          child.on("close", (code) => {
+            const ok = code === 0;
+            if (output !== "" && !output.endsWith("\n")) output += "\n";
+            console.log(`\n=== ${name} ===\n${output}=== ${name}: ${ok ? "ok" : "FAILED"} (${((Date.now() - began) / 1000).toFixed(1)} s) ===`);
+            resolve({ name, ok });
+          });
+        }),
+    ),
+  );
+  for (const { name, ok } of results) if (!ok) failedSteps.push(name);
+}
+
+/** One vitest run over the given projects (the first names the step and its report). */
+function suite(...projects) {
+  const [name] = projects;
+  const output = path.join(resultsDir, `${name}.json`);
+  const selection = projects.flatMap((project) => ["--project", project]);
+  step(`${name} tests`, bin("vitest"), ["run", ...selection, "--reporter=default", "--reporter=json", `--outputFile=${output}`]);
   if (!existsSync(output)) {
     totals.failed += 1;
     return;
@@ -41,14 +71,18 @@ function suite(project) {
   totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 
-step("type check", bin("tsc"), ["--noEmit"]);
-step("lint", bin("eslint"), ["--max-warnings=0", "."]);
+// Both are single-threaded: on two cores they take the time of the longer one.
+await stepsTogether([
+  ["type check", bin("tsc"), ["--noEmit"]],
+  ["lint", bin("eslint"), ["--max-warnings=0", "."]],
+]);
 suite("unit");
-suite("integration");
+// The parallel integration files first, then those that need the machine to themselves.
+suite("integration", "integration-serial");
 const stamp = sourceStamp(root);
 if (step("build", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"])) {
   recordBuild(root, stamp);
-  suite("e2e");
+  suite("e2e", "e2e-serial");
 }
 else totals.failed += 1;
 

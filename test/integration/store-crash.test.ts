@@ -1,7 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatFailures, formatSummary } from "@/cli/commands/ingest";
@@ -9,19 +8,19 @@ import { chunkDocument } from "@/src/server/rag/chunk/chunker";
 import { documentChecksum, ingestDirectory } from "@/src/server/rag/ingest/ingest";
 import { listDocumentFiles, loadDocument } from "@/src/server/rag/load/load-documents";
 import { openStore } from "@/src/server/rag/store";
-import { acquireStoreLock, LOCK_FILE_NAME, StoreLockedError, type LockContent } from "@/src/server/rag/store/lock";
+import { acquireStoreLock, LOCK_FILE_NAME } from "@/src/server/rag/store/lock";
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
+import { freshDir, run, runScript, waitFor } from "@/test/integration/support/processes";
 
 /**
- * Crashes, stops and bad input, with real processes: a lock holder SIGKILLed and
- * "restarted" on another host, SIGTERM through `npm start`'s script, an ingest
- * killed with SIGKILL midway and repaired by the next run, and a docs folder with
- * files that cannot be indexed.
+ * Crashes, stops and bad input, with real processes: SIGTERM through `npm start`'s
+ * script, an ingest killed with SIGKILL midway and repaired by the next run, and a
+ * docs folder with files that cannot be indexed. (The lock after a crash, which
+ * measures heartbeats, is store-lock-crash.test.ts.)
  */
 
 const root = path.resolve(import.meta.dirname, "../..");
 const register = path.join(root, "bench/lib/register.mjs");
-const { CHUTES_API_KEY: _chutes, OPENROUTER_API_KEY: _openrouter, DATABASE_URL: _database, ...baseEnv } = process.env;
 const runningAsRoot = process.getuid?.() === 0;
 const NOBODY = 65_534;
 /** As root the bad-files test runs the CLI as nobody, which needs to read the checkout (a clone under a 0700 mktemp dir is not readable). */
@@ -29,115 +28,8 @@ const nobodyReadsCheckout =
   !runningAsRoot ||
   spawnSync(process.execPath, ["-e", `require("fs").accessSync(${JSON.stringify(path.join(root, "cli/quire.mjs"))})`], { uid: NOBODY }).status === 0;
 
-interface Running {
-  child: ChildProcess;
-  output(): string;
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function run(args: string[], options: { env?: Record<string, string>; cwd?: string; uid?: number } = {}): Running {
-  const child = spawn(process.execPath, args, {
-    cwd: options.cwd ?? root,
-    env: { ...baseEnv, LOG_LEVEL: "info", ...options.env },
-    ...(options.uid !== undefined && { uid: options.uid, gid: options.uid }),
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (data: Buffer) => (stdout += data.toString()));
-  child.stderr?.on("data", (data: Buffer) => (stderr += data.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => stdout, stderr: () => stderr, exited };
-}
-
-/** A TypeScript script run as the app runs server code: tsx, `@/` paths, server-only as an empty module. */
-const runScript = (source: string, args: string[], env: Record<string, string> = {}) =>
-  run(["--import", register, "--input-type=module", "-e", source, ...args], { env });
-
 const runCli = (args: string[], env: Record<string, string>, options: { cwd?: string; uid?: number } = {}) =>
   run([path.join(root, "cli/quire.mjs"), ...args], { env: { LOG_LEVEL: "silent", ...env }, ...options });
-
-async function waitFor(running: Running, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = (running.output() + running.stderr()).match(pattern);
-    if (match) return match;
-    if (running.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`no ${pattern} (exit ${running.child.exitCode}):\n${running.output()}\n${running.stderr()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
-const freshDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), `quire-${prefix}-`));
-const readLock = (dir: string) => JSON.parse(readFileSync(path.join(dir, LOCK_FILE_NAME), "utf8")) as LockContent;
-
-/** What a container restarted on a new hostname sees: the same file, another host in it. The heartbeat (mtime) is kept. */
-function moveLockToHost(dir: string, host: string): void {
-  const file = path.join(dir, LOCK_FILE_NAME);
-  const { atime, mtime } = statSync(file);
-  writeFileSync(file, JSON.stringify({ ...readLock(dir), host }));
-  utimesSync(file, atime, mtime);
-}
-
-const holdLockScript = (blockMainThread: boolean) => `
-const { acquireStoreLock } = await import("@/src/server/rag/store/lock");
-acquireStoreLock(process.argv[1], "server", { heartbeatMs: Number(process.argv[2]), staleAfterMs: Number(process.argv[3]) });
-console.log("locked");
-// A long synchronous PGlite statement (an HNSW build) blocks the main thread like this.
-if (${blockMainThread}) setTimeout(() => { for (;;) {} }, 50);
-else setInterval(() => undefined, 1000);
-`;
-
-describe("the PGlite lock after a crash", () => {
-  it("takes over a SIGKILLed owner's lock from another hostname once its heartbeat expired, not before", async () => {
-    const dir = freshDir("crash-lock");
-    const owner = runScript(holdLockScript(false), [dir, "100", "3000"]);
-    await waitFor(owner, /locked/);
-    owner.child.kill("SIGKILL");
-    await owner.exited;
-    moveLockToHost(dir, "old-container-4f2a");
-    const lastBeat = statSync(path.join(dir, LOCK_FILE_NAME)).mtimeMs;
-    let refusals = 0;
-    for (;;) {
-      try {
-        const lock = acquireStoreLock(dir, "ingest");
-        expect(Date.now() - lastBeat).toBeGreaterThan(3000);
-        expect(readLock(dir)).toMatchObject({ pid: process.pid, purpose: "ingest" });
-        lock.release();
-        break;
-      } catch (error) {
-        expect(error).toBeInstanceOf(StoreLockedError);
-        expect((error as Error).message).toMatch(/The Quire server \(pid \d+ on host old-container-4f2a\) owns .*taken over 3 s after its last heartbeat/);
-        // Refused only while the heartbeat is fresh (200 ms of slack for this loop).
-        expect(Date.now() - lastBeat).toBeLessThan(3200);
-        refusals++;
-      }
-      await sleep(100);
-    }
-    expect(refusals).toBeGreaterThan(0);
-  });
-
-  it("never takes over a live owner on another host, even with its main thread blocked, and does once it is killed", async () => {
-    const dir = freshDir("live-lock");
-    const owner = runScript(holdLockScript(true), [dir, "100", "1000"]);
-    try {
-      await waitFor(owner, /locked/);
-      moveLockToHost(dir, "other-host");
-      await sleep(2500);
-      expect(() => acquireStoreLock(dir, "ingest")).toThrow(/pid \d+ on host other-host/);
-      expect(Date.now() - statSync(path.join(dir, LOCK_FILE_NAME)).mtimeMs).toBeLessThan(1000);
-    } finally {
-      owner.child.kill("SIGKILL");
-      await owner.exited;
-    }
-    await sleep(1200);
-    acquireStoreLock(dir, "ingest").release();
-  });
-});
 
 const storeServerScript = `
 const { getStore } = await import("@/src/server/rag/store");
