@@ -8,7 +8,7 @@ import { fakeEmbedding } from "@/test/fakes/embedding";
 import { fakeEmbed, fakeEmbedQuery, loadEvalSet } from "@/test/eval/evaluate";
 import { ingestDirectory } from "@/src/server/rag/ingest/ingest";
 import { numberFlag, round, summarize, timed, writeResults, type Summary } from "@/bench/lib/report";
-import { loadSynthetic, type SeedChunk } from "@/bench/lib/synthetic";
+import { loadSynthetic, type LoadPhases, type SeedChunk } from "@/bench/lib/synthetic";
 
 /**
  * `npm run bench:retrieval [-- --synthetic 50000 --repeat 3]` (default 20000 synthetic): query latency
@@ -140,7 +140,7 @@ async function openBenchStore(): Promise<KnowledgeStore> {
 }
 
 /** Loads synthetic chunks up to `total`, timed (the HNSW index is built once at the end, inside the timing). */
-async function loadSyntheticChunks(store: KnowledgeStore, seeds: readonly SeedChunk[], count: number): Promise<number> {
+async function loadSyntheticChunks(store: KnowledgeStore, seeds: readonly SeedChunk[], count: number): Promise<{ seconds: number; phases: LoadPhases }> {
   const load = await timed(() =>
     loadSynthetic(store, seeds, count, (done) => {
       if (done % 10_000 < 500) process.stderr.write(`  synthetic: ${done} chunks\n`);
@@ -148,9 +148,14 @@ async function loadSyntheticChunks(store: KnowledgeStore, seeds: readonly SeedCh
   );
   const refresh = await timed(() => store.refreshLexicon());
   const seconds = round(load.milliseconds / 1000, 1);
-  console.log(`\nLoaded ${count} synthetic chunks in ${seconds} s (vectors by one INSERT … unnest per 500, HNSW index built once at the end)`);
+  const phases = load.result;
+  const inSeconds = (milliseconds: number): number => round(milliseconds / 1000, 1);
+  console.log(
+    `\nLoaded ${count} synthetic chunks in ${seconds} s: chunks and postings ${inSeconds(phases.documentsMs)} s, ` +
+      `vectors ${inSeconds(phases.vectorsMs)} s (one INSERT … unnest per 500), HNSW build ${inSeconds(phases.indexMs)} s (once, at the end)`,
+  );
   console.log(`Lexicon refresh (vocabulary, pruning lists and bounds, VACUUM ANALYZE) in ${round(refresh.milliseconds / 1000, 1)} s`);
-  return seconds;
+  return { seconds, phases };
 }
 
 /**
@@ -178,13 +183,13 @@ async function main(): Promise<void> {
     }
     if (syntheticTotal > corpusChunks) {
       const seeds = await seedChunks(evalSet.docsDir, quick ? QUICK_SEED_FILES : Number.POSITIVE_INFINITY);
-      const loadSeconds = await loadSyntheticChunks(store, seeds, syntheticTotal - corpusChunks);
+      const load = await loadSyntheticChunks(store, seeds, syntheticTotal - corpusChunks);
       const chunks = (await store.status()).chunks;
       const large = await measure(store);
       const fullScan = await timeFullScan(store);
       large.latency["fulltext-full-scan"] = fullScan;
       printTable(`Synthetic (${store.kind})`, chunks, large);
-      results.synthetic = { chunks, loadSeconds, ...large };
+      results.synthetic = { chunks, loadSeconds: load.seconds, loadPhases: load.phases, ...large };
     }
     writeResults(quick ? `retrieval-quick-${store.kind}` : `retrieval-${store.kind}`, { repeat, questions: questions.length, ...results });
   } finally {

@@ -65,10 +65,26 @@ function varyText(text: string, random: () => number): string {
  * around the real chunk's (SEED_COSINE). Vectors are bulk-loaded and
  * the HNSW index built once at the end.
  */
-export async function loadSynthetic(store: KnowledgeStore, seeds: readonly SeedChunk[], count: number, onProgress?: (done: number) => void): Promise<void> {
+export async function loadSynthetic(
+  store: KnowledgeStore,
+  seeds: readonly SeedChunk[],
+  count: number,
+  onProgress?: (done: number) => void,
+): Promise<LoadPhases> {
   const random = seededRandom(42);
   const perDocument = 500;
+  const phases: LoadPhases = { documentsMs: 0, vectorsMs: 0, indexMs: 0 };
+  const clock = async <T>(phase: keyof LoadPhases, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      phases[phase] += performance.now() - started;
+    }
+  };
   await store.useEmbeddingSpace({ model: "fake/bge-m3-hash", dimensions: FAKE_EMBEDDING_DIMENSIONS });
+  let generateMs = 0;
+  const total = performance.now();
   await store.bulkLoadVectors(async () => {
     for (let start = 0, document = 0; start < count; start += perDocument, document++) {
       const size = Math.min(perDocument, count - start);
@@ -78,13 +94,26 @@ export async function loadSynthetic(store: KnowledgeStore, seeds: readonly SeedC
         path, ordinal, title: `Synthetic ${document}`, heading: `Synthetic ${document} > Part ${ordinal}`,
         url: null, text: varyText(seed.text, random), tokenCount: 0,
       }));
-      await store.replaceDocument({ path, title: `Synthetic ${document}`, url: null, date: null, checksum: "synthetic" }, chunks);
-      const pending = await store.pendingEmbeddings(size);
-      const byText = new Map(chunks.map((chunk, index) => [chunk.text, picks[index]!]));
-      await store.saveEmbeddings(
-        pending.map((row) => ({ chunkId: row.id, embedding: spread(byText.get(row.text)?.embedding ?? picks[0]!.embedding, random) })),
+      await clock("documentsMs", () =>
+        store.replaceDocument({ path, title: `Synthetic ${document}`, url: null, date: null, checksum: "synthetic" }, chunks),
       );
+      const pending = await clock("vectorsMs", () => store.pendingEmbeddings(size));
+      const byText = new Map(chunks.map((chunk, index) => [chunk.text, picks[index]!]));
+      const generated = performance.now();
+      const embedded = pending.map((row) => ({ chunkId: row.id, embedding: spread(byText.get(row.text)?.embedding ?? picks[0]!.embedding, random) }));
+      generateMs += performance.now() - generated;
+      await clock("vectorsMs", () => store.saveEmbeddings(embedded));
       onProgress?.(start + size);
     }
   });
+  // What bulkLoadVectors spent outside the load itself: dropping and building the HNSW index.
+  phases.indexMs = performance.now() - total - phases.documentsMs - phases.vectorsMs - generateMs;
+  return phases;
+}
+
+/** Where a synthetic load's time went (ms): chunks with their postings, vectors (read pending + write), the HNSW build. */
+export interface LoadPhases {
+  documentsMs: number;
+  vectorsMs: number;
+  indexMs: number;
 }

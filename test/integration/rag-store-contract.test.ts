@@ -143,6 +143,33 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     expect(await store.searchVectorInSpace({ embedding: [1, 0, 0], model: "BAAI/bge-m3" }, 2)).toEqual({ space, chunks: [] });
   });
 
+  it("replaces a chunk's vector, drops one whose chunk is gone, and stores nothing of a batch with a wrong dimension", async () => {
+    // After the test above: both chunks have vectors in the 1024-dimension space.
+    const ids = (await store.searchVector(fakeEmbedding("buckets objects"), 2, { exact: true })).map((row) => row.id);
+    const [first, second] = [ids[0]!, ids[1]!];
+    const target = fakeEmbedding("an unrelated sentence about ferries");
+    await store.saveEmbeddings([
+      { chunkId: first, embedding: target },
+      { chunkId: "999999999", embedding: fakeEmbedding("no such chunk") },
+    ]);
+    const nearest = await store.searchVector(target, 1, { exact: true });
+    expect(nearest[0]).toMatchObject({ id: first });
+    expect(nearest[0]!.score).toBeCloseTo(1, 5);
+    expect(await store.countPendingEmbeddings()).toBe(0);
+    await expect(
+      store.saveEmbeddings([
+        { chunkId: second, embedding: target },
+        { chunkId: first, embedding: [0.1, 0.2, 0.3] },
+      ]),
+    ).rejects.toThrow(/dimensions/);
+    // The failed batch left the second chunk's vector as it was.
+    expect((await store.searchVector(target, 2, { exact: true })).map((row) => row.id)).toEqual([first, second]);
+    expect((await store.searchVector(target, 2, { exact: true }))[1]!.score).toBeLessThan(0.99);
+    // Put the first chunk's own vector back for the tests after this one.
+    const own = await store.getChunk(first);
+    await store.saveEmbeddings([{ chunkId: first, embedding: fakeEmbedding(own!.text) }]);
+  });
+
   it("reads one chunk by its id, a string on every driver (pg returns bigint as text)", async () => {
     const [hit] = (await store.searchText("buckets", 1)).hits;
     expect(hit).toMatchObject({ path: "b.md", heading: "Storage", id: expect.stringMatching(/^\d+$/) });

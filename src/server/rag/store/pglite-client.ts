@@ -16,6 +16,9 @@ function wrap(target: PGlite | Transaction): SqlExecutor {
     async exec(text) {
       await target.exec(text);
     },
+    async copyFrom(text, data) {
+      await target.query(text, [], { blob: new Blob([data]) });
+    },
   };
 }
 

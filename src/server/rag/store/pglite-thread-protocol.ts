@@ -17,6 +17,8 @@ export interface PgliteWorkerData {
 export type PgliteRequest =
   | { id: number; op: "query"; text: string; params: unknown[] | undefined; tx: number | undefined }
   | { id: number; op: "exec"; text: string; tx: number | undefined }
+  /** `COPY … FROM '/dev/blob'` with `data` as the blob (sql-client.ts `copyFrom`). */
+  | { id: number; op: "copy"; text: string; data: Uint8Array<ArrayBuffer>; tx: number | undefined }
   /** Opens a transaction: the reply's `tx` names it in later requests until `end`. */
   | { id: number; op: "begin" }
   | { id: number; op: "end"; tx: number; commit: boolean }

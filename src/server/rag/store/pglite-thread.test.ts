@@ -24,6 +24,24 @@ describe("the embedded database on a worker thread", () => {
     expect(Number(setting?.value)).toBeGreaterThan(40);
   });
 
+  it("runs a binary COPY from a blob, inside a transaction and outside one", async () => {
+    const client = await open();
+    await client.exec("CREATE TABLE copied (id bigint, embedding vector(2))");
+    // Two rows in PostgreSQL's binary COPY format (vector-copy.ts writes the same for the store).
+    const { encodeVectorCopy } = await import("@/src/server/rag/store/vector-copy");
+    const data = encodeVectorCopy([{ chunkId: "1", embedding: [0.5, 0.25] }, { chunkId: "2", embedding: [1, 0] }]);
+    await client.copyFrom!("COPY copied FROM '/dev/blob' WITH (FORMAT binary)", data);
+    await client.transaction((tx) => tx.copyFrom!("COPY copied FROM '/dev/blob' WITH (FORMAT binary)", data));
+    const rows = await client.query("SELECT id::int AS id, embedding::text AS embedding FROM copied ORDER BY id, embedding");
+    expect(rows).toEqual([
+      { id: 1, embedding: "[0.5,0.25]" },
+      { id: 1, embedding: "[0.5,0.25]" },
+      { id: 2, embedding: "[1,0]" },
+      { id: 2, embedding: "[1,0]" },
+    ]);
+    await expect(client.copyFrom!("COPY copied FROM '/dev/blob' WITH (FORMAT binary)", new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ code: "22P04" });
+  });
+
   it("commits a transaction's work, and rolls it back when the work throws", async () => {
     const client = await open();
     await client.exec("CREATE TABLE t (n int)");

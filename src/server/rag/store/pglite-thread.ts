@@ -96,6 +96,9 @@ export async function openPgliteThreadClient(dataDir: string | undefined): Promi
     exec: async (text) => {
       await send({ op: "exec", text, tx });
     },
+    copyFrom: async (text, data) => {
+      await send({ op: "copy", text, data, tx });
+    },
   });
 
   try {

@@ -85,6 +85,9 @@ async function serve(database: PGlite): Promise<void> {
           case "exec":
             await target(request.tx).exec(request.text);
             return reply({ id: request.id, ok: true });
+          case "copy":
+            await target(request.tx).query(request.text, [], { blob: new Blob([request.data]) });
+            return reply({ id: request.id, ok: true });
           case "begin":
             return begin(request.id);
           case "end": {

@@ -8,6 +8,11 @@ export interface SqlExecutor {
   query(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   /** Runs a script of several statements without parameters. */
   exec(text: string): Promise<void>;
+  /**
+   * Runs `COPY … FROM '/dev/blob'` with `data` as its input (PGlite only: `pg` has no COPY
+   * without another package, and PostgreSQL parses the text forms natively, fast enough).
+   */
+  copyFrom?(text: string, data: Uint8Array<ArrayBuffer>): Promise<void>;
 }
 
 export interface SqlClient extends SqlExecutor {

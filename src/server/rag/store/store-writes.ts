@@ -1,5 +1,6 @@
 import "server-only";
 import { toVectorLiteral } from "@/src/server/rag/store/rows";
+import { encodeVectorCopy } from "@/src/server/rag/store/vector-copy";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import { writePostings } from "@/src/server/rag/store/lexical-index";
 import type { DocumentRecord } from "@/src/server/rag/store/knowledge-store";
@@ -45,9 +46,31 @@ export async function replaceDocument(client: SqlClient, document: DocumentRecor
   });
 }
 
+/**
+ * The embedded store's staging table for binary vector loads: temporary (this session only),
+ * emptied at the end of each transaction, and dimensionless (`vector`), so one table serves
+ * any embedding space; the insert into chunk_vectors checks the dimension.
+ */
+const STAGING_SQL = "CREATE TEMP TABLE IF NOT EXISTS quire_vector_staging (chunk_id bigint NOT NULL, embedding vector NOT NULL) ON COMMIT DELETE ROWS";
+
+/** Stores vectors, replacing a chunk's earlier one. A chunk replaced meanwhile is gone: the join drops its vector instead of failing the batch. */
 export async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): Promise<void> {
   if (rows.length === 0) return;
-  // A chunk replaced meanwhile is gone: the join drops its vector instead of failing the batch.
+  const copyFrom = client.copyFrom;
+  if (copyFrom !== undefined) {
+    // PGlite: binary COPY into the staging table, so no float is parsed from text (vector-copy.ts).
+    const data = encodeVectorCopy(rows);
+    await client.transaction(async (executor) => {
+      await executor.exec(STAGING_SQL);
+      await (executor.copyFrom ?? copyFrom)("COPY quire_vector_staging (chunk_id, embedding) FROM '/dev/blob' WITH (FORMAT binary)", data);
+      await executor.exec(
+        `INSERT INTO chunk_vectors (chunk_id, embedding)
+         SELECT s.chunk_id, s.embedding FROM quire_vector_staging s JOIN chunks c ON c.id = s.chunk_id
+         ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding`,
+      );
+    });
+    return;
+  }
   await client.query(
     `INSERT INTO chunk_vectors (chunk_id, embedding)
      SELECT c.id, input.embedding::vector FROM unnest($1::bigint[], $2::text[]) AS input(chunk_id, embedding)

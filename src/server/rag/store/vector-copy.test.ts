@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { encodeVectorCopy } from "@/src/server/rag/store/vector-copy";
+
+describe("encodeVectorCopy", () => {
+  it("writes PostgreSQL's binary COPY layout with pgvector's vector encoding", () => {
+    const bytes = encodeVectorCopy([
+      { chunkId: "7", embedding: [0.5, -1.25] },
+      { chunkId: "9007199254740993", embedding: [3] },
+    ]);
+    const view = new DataView(bytes.buffer);
+    expect(Buffer.from(bytes.subarray(0, 11)).toString("latin1")).toBe("PGCOPY\n\xff\r\n\0");
+    expect(view.getInt32(11)).toBe(0);
+    expect(view.getInt32(15)).toBe(0);
+    let offset = 19;
+    expect(view.getInt16(offset)).toBe(2);
+    expect(view.getInt32(offset + 2)).toBe(8);
+    expect(view.getBigInt64(offset + 6)).toBe(7n);
+    expect(view.getInt32(offset + 14)).toBe(4 + 8);
+    expect(view.getInt16(offset + 18)).toBe(2);
+    expect(view.getInt16(offset + 20)).toBe(0);
+    expect([view.getFloat32(offset + 22), view.getFloat32(offset + 26)]).toEqual([0.5, -1.25]);
+    offset += 30;
+    // Ids beyond 2^53 survive: they are parsed from the string, never through a double.
+    expect(view.getBigInt64(offset + 6)).toBe(9007199254740993n);
+    expect(view.getInt16(offset + 18)).toBe(1);
+    expect(view.getFloat32(offset + 22)).toBe(3);
+    offset += 26;
+    expect(view.getInt16(offset)).toBe(-1);
+    expect(bytes.length).toBe(offset + 2);
+  });
+
+  it("refuses what PostgreSQL would reject, before sending anything", () => {
+    expect(() => encodeVectorCopy([{ chunkId: "1", embedding: [Number.NaN] }])).toThrow(/finite/);
+    expect(() => encodeVectorCopy([{ chunkId: "1", embedding: [Number.POSITIVE_INFINITY] }])).toThrow(/finite/);
+    expect(() => encodeVectorCopy([{ chunkId: "1", embedding: [] }])).toThrow(/dimensions/);
+    expect(() => encodeVectorCopy([{ chunkId: "1; DROP", embedding: [1] }])).toThrow(/chunk id/);
+  });
+
+  it("encodes an empty batch as header and trailer only", () => {
+    expect(encodeVectorCopy([]).length).toBe(21);
+  });
+});
