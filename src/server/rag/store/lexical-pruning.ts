@@ -11,13 +11,12 @@ import type { SqlExecutor } from "@/src/server/rag/store/sql-client";
  * At each lexicon refresh, for every term in more than LIST_SIZE chunks, the
  * LIST_SIZE postings with the highest saturated BM25F frequency are listed
  * (`term_top_postings`), and the highest saturation left out is kept as the term's
- * bound (`lexicon.rest_saturation`). A search then scores exactly (the same SQL as
- * the full scan) only the chunks in some term's list or containing a rare term.
- * A chunk outside every list scores at most Σ weight·idf·bound; when the k-th
- * candidate scores strictly more, no other chunk can enter the top k and the
- * answer is exactly the full scan's. Otherwise, or when the postings changed since
- * the refresh (a trigger counts every write to them: the postings generation), the
- * caller runs the full scan.
+ * bound (`lexicon.rest_saturation`). A search scores exactly (the same SQL as the
+ * full scan) the chunks in some term's list or containing a rare term, and then only
+ * those others that the bounds cannot rule out (PRUNED_SCORE_SQL): the answer is
+ * exactly the full scan's, from a fraction of the postings. When the postings changed
+ * since the refresh (a trigger counts every write to them: the postings generation),
+ * the bounds are not trusted and the caller runs the full scan.
  */
 
 /** Postings listed per common term. */
@@ -57,33 +56,64 @@ const BOUND_MARGIN = 1e-9;
 
 /**
  * The pruned search's statement: the same output columns as the full scan's
- * (lexical-index.ts), plus `exact` (false: run the full scan) on a control row
- * that is there even when nothing matched.
+ * (lexical-index.ts), plus `exact` (false only when the postings changed since the
+ * refresh: run the full scan) on a control row that is there even when nothing matched.
+ *
+ * 1. `first`: every chunk in some term's list, or containing a rare (unlisted) term, scored
+ *    exactly. Its k-th best score is θ, a lower bound on the answer's k-th score.
+ * 2. A chunk outside `first` contains no rare term and is in no list, so each listed term
+ *    it contains adds at most that term's bound, weight · idf · rest saturation. With the
+ *    listed terms in ascending order of bound, those whose running sum stays below θ are
+ *    "non-essential" (MaxScore): a chunk containing only them cannot reach θ. So only the
+ *    postings of the essential terms (the rarer, higher-idf ones) are read (`partial`: their
+ *    exact part of each chunk's score), and only chunks whose partial score plus every
+ *    non-essential bound could reach θ are scored in full (`second`).
+ * 3. The top k of both is exactly the full scan's. When the lists alone decide (no essential
+ *    term), step 2 reads nothing; when θ is 0 (fewer than k candidates) it reads what the
+ *    full scan would.
  */
+const SCORE = bm25Sql({ posting: "p", query: "q", stats: "s" });
 export const PRUNED_SCORE_SQL = `WITH meta AS (SELECT value FROM quire_meta WHERE key = 'lexicon' AND value ? 'postingsGeneration'),
       s AS MATERIALIZED (
         SELECT (value->>'chunks')::float8 AS chunks, (value->>'averageBodyLength')::float8 AS avg_body,
                (value->>'postingsGeneration') = (SELECT value #>> '{}' FROM quire_meta WHERE key = 'postings_generation') AS current
         FROM meta),
       q AS MATERIALIZED (
-        SELECT input.term, input.weight, coalesce(l.df, 0)::float8 AS df, l.rest_saturation AS rest
+        SELECT input.term, input.weight, coalesce(l.df, 0)::float8 AS df, l.rest_saturation AS rest,
+               input.weight * ln(1::float8 + ((SELECT chunks FROM s) - coalesce(l.df, 0) + 0.5::float8) / (coalesce(l.df, 0) + 0.5::float8))
+                 * l.rest_saturation AS bound
         FROM unnest($1::text[], $2::float8[]) AS input(term, weight) LEFT JOIN lexicon l ON l.term = input.term),
       candidates AS MATERIALIZED (
         SELECT t.chunk_id FROM q JOIN term_top_postings t ON t.term = q.term WHERE q.rest IS NOT NULL
         UNION
         SELECT p.chunk_id FROM q JOIN chunk_terms p ON p.term = q.term WHERE q.rest IS NULL AND q.df > 0),
-      scored AS MATERIALIZED (
-        SELECT p.chunk_id, sum(${bm25Sql({ posting: "p", query: "q", stats: "s" })}) AS score
+      first AS MATERIALIZED (
+        SELECT p.chunk_id, sum(${SCORE}) AS score
         FROM candidates cd CROSS JOIN q JOIN chunk_terms p ON p.term = q.term AND p.chunk_id = cd.chunk_id CROSS JOIN s
-        GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT $3),
-      control AS (
-        SELECT s.chunks, s.avg_body,
-               s.current AND (
-                 NOT EXISTS (SELECT 1 FROM q WHERE q.rest IS NOT NULL)
-                 OR ((SELECT count(*) FROM scored) = $3 AND (SELECT min(score) FROM scored) >
-                     (1 + ${BOUND_MARGIN}::float8) * (SELECT sum(q.weight * ln(1::float8 + (s.chunks - q.df + 0.5::float8) / (q.df + 0.5::float8)) * q.rest)
-                                                     FROM q WHERE q.rest IS NOT NULL))) AS exact
-        FROM s)
+        GROUP BY p.chunk_id),
+      theta AS MATERIALIZED (
+        SELECT coalesce((SELECT score FROM first ORDER BY score DESC, chunk_id OFFSET $3 - 1 LIMIT 1), 0::float8) AS value),
+      listed AS MATERIALIZED (
+        SELECT term, sum(bound) OVER (ORDER BY bound, term) AS running FROM q WHERE rest IS NOT NULL),
+      essential AS MATERIALIZED (
+        SELECT term FROM listed WHERE (1 + ${BOUND_MARGIN}::float8) * running >= (SELECT value FROM theta)),
+      rest_bound AS MATERIALIZED (
+        SELECT coalesce(sum(bound), 0::float8) AS value FROM q
+        WHERE rest IS NOT NULL AND term NOT IN (SELECT term FROM essential)),
+      partial AS MATERIALIZED (
+        SELECT p.chunk_id, sum(${SCORE}) AS score
+        FROM essential e JOIN q ON q.term = e.term JOIN chunk_terms p ON p.term = q.term CROSS JOIN s
+        WHERE NOT EXISTS (SELECT 1 FROM candidates cd WHERE cd.chunk_id = p.chunk_id)
+        GROUP BY p.chunk_id),
+      second AS MATERIALIZED (
+        SELECT p.chunk_id, sum(${SCORE}) AS score
+        FROM partial x CROSS JOIN q JOIN chunk_terms p ON p.term = q.term AND p.chunk_id = x.chunk_id CROSS JOIN s
+        WHERE (1 + ${BOUND_MARGIN}::float8) * (x.score + (SELECT value FROM rest_bound)) >= (SELECT value FROM theta)
+        GROUP BY p.chunk_id),
+      scored AS MATERIALIZED (
+        SELECT chunk_id, score FROM (SELECT chunk_id, score FROM first UNION ALL SELECT chunk_id, score FROM second) AS both_stages
+        ORDER BY score DESC, chunk_id LIMIT $3),
+      control AS (SELECT s.chunks, s.avg_body, s.current AS exact FROM s)
  SELECT control.exact, control.chunks, control.avg_body AS average, hit.*,
         (SELECT jsonb_object_agg(term, df) FROM q WHERE df > 0) AS dfs
  FROM control LEFT JOIN LATERAL (
@@ -106,7 +136,7 @@ export const PRUNED_SCORE_FUNCTION = `quire_pruned_score_${createHash("sha256").
 const PRUNED_SCORE_FUNCTION_SQL = `CREATE FUNCTION ${PRUNED_SCORE_FUNCTION}(text[], float8[], integer)
 RETURNS TABLE (exact boolean, chunks float8, average float8, id text, path text, title text, heading text, url text,
                content text, score float8, matched text[], rank_id bigint, dfs jsonb)
-LANGUAGE plpgsql STABLE AS $quire$
+LANGUAGE plpgsql STABLE ${process.env.FTS_SET ?? ""} AS $quire$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY ${PRUNED_SCORE_SQL};
