@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { corpusDir, numberFlag, percentile, repoRoot, round, summarize, writeResults } from "@/bench/lib/report";
 import { sampleRss, treeCpuMilliseconds } from "@/bench/lib/server-process";
-import { readStream, type StreamTiming } from "@/bench/lib/stream-timing";
+import { parseServerTiming, readStream, type StreamTiming } from "@/bench/lib/stream-timing";
 import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
 import { FakeKeyRegistry } from "@/test/fakes/keys";
 import type { Behavior } from "@/test/fakes/types";
@@ -118,7 +118,8 @@ async function viaQuire(app: AppServer, user: number): Promise<StreamTiming> {
       headers: { authorization: `Bearer ${userKey(user)}`, "content-type": "application/json", "accept-encoding": ACCEPT_ENCODING },
       body: JSON.stringify({ messages: [{ id: `q${user}`, role: "user", parts: [{ type: "text", text: question(user) }] }] }),
     });
-    return await readStream(response, started, /"type":"text-delta"/, '"type":"finish"', '"type":"source-url"');
+    const serverTiming = parseServerTiming(response.headers.get("server-timing"));
+    return { ...(await readStream(response, started, /"type":"text-delta"/, '"type":"finish"', '"type":"source-url"')), serverTiming };
   } catch (error) {
     return { ok: false, firstToken: Number.NaN, total: performance.now() - started, detail: String(error) };
   }
@@ -242,10 +243,16 @@ async function runScenarios(fakes: Fakes, app: AppServer) {
       samples.quire.push(await viaQuire(app, users(1)));
     }
     const stat = (list: StreamTiming[], field: "firstToken" | "total") => summarize(list.filter((item) => item.ok).map((item) => item[field]));
+    // Where Quire's part of the first token went, as its Server-Timing header says (p50 per phase).
+    const phases = [...new Set(samples.quire.flatMap((item) => Object.keys(item.serverTiming ?? {})))];
+    const serverTiming = Object.fromEntries(
+      phases.map((phase) => [phase, summarize(samples.quire.flatMap((item) => item.serverTiming?.[phase] ?? [])).median]),
+    );
     return {
       errors: [...samples.direct, ...samples.quire].filter((item) => !item.ok).length,
       direct: { firstToken: stat(samples.direct, "firstToken"), total: stat(samples.direct, "total") },
       quire: { firstToken: stat(samples.quire, "firstToken"), total: stat(samples.quire, "total") },
+      serverTiming,
     };
   };
   const ttft = await sequential({ embedDelayMs: 50, firstTokenDelayMs: 200, reply: replyOf(5) }, quick ? 3 : 10);
@@ -296,6 +303,8 @@ function printTables(summary: Summary): void {
   console.log(`| first token (embed 50 ms, first token 200 ms) | ${ttft.direct.firstToken.median} | ${ttft.quire.firstToken.median} | ${ttft.ratio}× |`);
   console.log(`| ${relay.tokens} tokens at 1 ms, until the last | ${relay.direct.total.median} | ${relay.quire.total.median} | ${relay.ratioOfDirect} of direct speed |`);
   console.log(`| own overhead (embed = first token = 0), first token | ${ownOverhead.direct.firstToken.median} | ${ownOverhead.quire.firstToken.median} | +${ownOverhead.firstTokenMs} ms |`);
+  const phases = Object.entries(ownOverhead.serverTiming).map(([phase, median]) => `${phase} ${median} ms`);
+  if (phases.length > 0) console.log(`Own overhead by the server's Server-Timing (p50): ${phases.join(", ")}; the rest is Next.js, the stream and the client.`);
   const errors = summary.curve.flatMap((row) => row.quire.firstErrors.concat(row.direct.firstErrors)).concat(one.quire.firstErrors);
   if (errors.length > 0) console.log(`\nFirst errors seen: ${errors.join(" | ")}`);
 }

@@ -5,6 +5,19 @@ export interface StreamTiming {
   /** ms from `started` to the end of the stream. */
   total: number;
   detail?: string;
+  /** The response's Server-Timing durations by name (ms), when it had the header. */
+  serverTiming?: Record<string, number>;
+}
+
+/** `name;dur=1.5;desc="…", …` → { name: 1.5 }; entries without a duration are left out. */
+export function parseServerTiming(header: string | null): Record<string, number> {
+  const timing: Record<string, number> = {};
+  for (const entry of (header ?? "").split(",")) {
+    const [name, ...params] = entry.trim().split(";");
+    const duration = params.map((param) => param.trim()).find((param) => param.startsWith("dur="));
+    if (name && duration !== undefined && Number.isFinite(Number(duration.slice(4)))) timing[name] = Number(duration.slice(4));
+  }
+  return timing;
 }
 
 /**

@@ -59,6 +59,27 @@ describe("POST /api/chat with a key in the Authorization header", () => {
     expect(upstream?.body).toMatchObject({ model: "deepseek/deepseek-chat-v3.1" });
   });
 
+  it("says in Server-Timing where the time before the answer went: the request, retrieval, the provider's first token", async () => {
+    const key = fakes.keys.openrouterKey("timing");
+    // Embedding the question is part of retrieval; the chat's own wait is the provider's.
+    fakes.setBehavior(key, { embedDelayMs: 120, firstTokenDelayMs: 250 });
+    const response = await chat(key, { messages: [userMessage("How do I install the node?")] });
+    expect(response.status).toBe(200);
+    await readUiStream(response);
+    const entries = Object.fromEntries(
+      (response.headers.get("server-timing") ?? "").split(/,\s*/).map((entry) => {
+        const [name, ...params] = entry.split(";");
+        const duration = params.find((param) => param.startsWith("dur="));
+        return [name, Number(duration?.slice(4))];
+      }),
+    );
+    expect(Object.keys(entries)).toEqual(["request", "retrieval", "first-token"]);
+    expect(entries.request).toBeGreaterThanOrEqual(0);
+    expect(entries.retrieval).toBeGreaterThanOrEqual(110);
+    expect(entries["first-token"]).toBeGreaterThanOrEqual(240);
+    expect(entries["first-token"]).toBeLessThan(5_000);
+  });
+
   it("accepts messages without ids, as a script might send them", async () => {
     const key = fakes.keys.chutesKey("scripted");
     const response = await chat(key, { messages: [{ role: "user", parts: [{ type: "text", text: "What is Quire?" }] }] });

@@ -15,6 +15,7 @@ export const dynamic = "force-dynamic";
 
 /** POST /api/chat: parse → resolve credential → limits → chat service → stream (README "HTTP API"). */
 export const POST = withErrorResponse(async (request: Request) => {
+  const receivedAt = performance.now();
   guardCreditRequest(request);
   const body = await parseChatRequest(request);
   const { credential, setCookies } = await requireCredential(request, { provider: body.provider });
@@ -23,7 +24,7 @@ export const POST = withErrorResponse(async (request: Request) => {
     await enforceRateLimit("chat", identity);
     const release = acquireStreamSlot(identity);
     try {
-      const response = await runChat({ body, credential, setCookies, signal: request.signal, retrieve: retrieveSources });
+      const response = await runChat({ body, credential, setCookies, signal: request.signal, retrieve: retrieveSources, receivedAt });
       return trackStream(response, release);
     } catch (error) {
       release();

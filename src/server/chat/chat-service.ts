@@ -31,6 +31,23 @@ export interface ChatInput {
   retrieve: Retriever;
   setCookies?: string[];
   baseFetch?: typeof fetch;
+  /** `performance.now()` when the request arrived (the route's start), for the Server-Timing header. */
+  receivedAt?: number;
+}
+
+/**
+ * The `Server-Timing` header of a chat answer (shown by browsers' developer tools): how long
+ * Quire took before retrieval (body, credential, limits), retrieval itself (embedding the
+ * question through the user's provider, and the searches), and the provider until its first
+ * token. Durations only, in milliseconds: nothing about the question or the credential.
+ */
+export function serverTiming(marks: { receivedAt: number; retrievalStart: number; retrievalEnd: number; firstToken: number }): string {
+  const duration = (from: number, to: number) => Math.max(0, to - from).toFixed(1);
+  return [
+    `request;dur=${duration(marks.receivedAt, marks.retrievalStart)};desc="body and key checked"`,
+    `retrieval;dur=${duration(marks.retrievalStart, marks.retrievalEnd)}`,
+    `first-token;dur=${duration(marks.retrievalEnd, marks.firstToken)};desc="provider until its first token"`,
+  ].join(", ");
 }
 
 /** A stream error's text: the AppError payload as JSON, so the client can show a card per code. */
@@ -58,8 +75,10 @@ export async function runChat(input: ChatInput): Promise<Response> {
   if (!last || last.role !== "user" || last.text.trim() === "") {
     throw new AppError("bad_request", "The last message must be a non-empty user message.");
   }
+  const retrievalStart = performance.now();
   const balance = preflightBalance(credential, signal);
   const retrieval = await input.retrieve({ credential, messages: history, signal });
+  const retrievalEnd = performance.now();
   const { result, attempts, failure, model: answeringModel } = await startAnswer({
     credential,
     model,
@@ -68,6 +87,7 @@ export async function runChat(input: ChatInput): Promise<Response> {
     signal,
     baseFetch: input.baseFetch,
   });
+  const timing = serverTiming({ receivedAt: input.receivedAt ?? retrievalStart, retrievalStart, retrievalEnd, firstToken: performance.now() });
   // The balance check ran beside retrieval; it is used only if it has already answered.
   const notice = await Promise.race([balance, Promise.resolve(null)]);
   const metadata: ChatMetadata = {
@@ -105,7 +125,7 @@ export async function runChat(input: ChatInput): Promise<Response> {
   });
   // no-transform: Next.js (and proxies) would otherwise gzip the event stream, paying CPU on every flush.
   const headers = appendSetCookies(
-    new Headers({ "X-Quire-Attempts": String(attempts), "Cache-Control": "no-cache, no-transform" }),
+    new Headers({ "X-Quire-Attempts": String(attempts), "Cache-Control": "no-cache, no-transform", "Server-Timing": timing }),
     input.setCookies ?? [],
   );
   return createUIMessageStreamResponse({ stream, headers });
