@@ -84,6 +84,7 @@ export async function loadSynthetic(
   };
   await store.useEmbeddingSpace({ model: "fake/bge-m3-hash", dimensions: FAKE_EMBEDDING_DIMENSIONS });
   let generateMs = 0;
+  let after = "0";
   const total = performance.now();
   await store.bulkLoadVectors(async () => {
     for (let start = 0, document = 0; start < count; start += perDocument, document++) {
@@ -97,7 +98,8 @@ export async function loadSynthetic(
       await clock("documentsMs", () =>
         store.replaceDocument({ path, title: `Synthetic ${document}`, url: null, date: null, checksum: "synthetic" }, chunks),
       );
-      const pending = await clock("vectorsMs", () => store.pendingEmbeddings(size));
+      const pending = await clock("vectorsMs", () => store.pendingEmbeddings(size, after));
+      after = pending.at(-1)?.id ?? after;
       const byText = new Map(chunks.map((chunk, index) => [chunk.text, picks[index]!]));
       const generated = performance.now();
       const embedded = pending.map((row) => ({ chunkId: row.id, embedding: spread(byText.get(row.text)?.embedding ?? picks[0]!.embedding, random) }));

@@ -119,6 +119,25 @@ describe("ingestDirectory", () => {
     expect((await store.status()).embedding?.model).toBe("other/model");
   });
 
+  it("re-embeds the chunks below the first batch too when that batch reveals a new model", async () => {
+    await run(countingEmbed("BAAI/bge-m3"));
+    write("later.md", page("Later", 3));
+    // A key whose model is not known in advance: the space changes only once its first answer arrives,
+    // after the older chunks (lower ids than the new file's) have lost their vectors.
+    const calls: string[][] = [];
+    const unnamed: EmbedFunction = async (texts) => {
+      calls.push(texts);
+      return { embeddings: texts.map(fakeEmbedding), model: "other/model", dimensions: 1024 };
+    };
+    const summary = await run(unnamed, 2);
+    const status = await store.status();
+    expect(status.embedding?.model).toBe("other/model");
+    expect(await store.countPendingEmbeddings()).toBe(0);
+    expect(summary.embedded).toBe(status.chunks);
+    // Each chunk embedded once: the cursor never rereads a chunk it has passed.
+    expect(calls.flat().length).toBe(status.chunks);
+  });
+
   it("redoes files when the chunking settings change", async () => {
     await run(null);
     const summary = await ingestDirectory({ store, docsDir: docs, chunking: { ...chunking, targetTokens: 200 }, embed: null, embedBatchSize: 4 });

@@ -126,6 +126,11 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     expect(await store.useEmbeddingSpace({ model: "BAAI/bge-m3", dimensions: 1024 })).toBe(true);
     expect(await store.useEmbeddingSpace({ model: "baai/bge-m3", dimensions: 1024 })).toBe(false);
     const pending = await store.pendingEmbeddings(10);
+    // In id order, and from a cursor: only the chunks after it.
+    expect(pending.map((row) => BigInt(row.id))).toEqual(pending.map((row) => BigInt(row.id)).sort((a, b) => (a < b ? -1 : 1)));
+    expect(await store.pendingEmbeddings(10, pending[0]!.id)).toEqual(pending.slice(1));
+    expect(await store.pendingEmbeddings(10, pending.at(-1)!.id)).toEqual([]);
+    await expect(store.pendingEmbeddings(10, "1 OR true")).rejects.toThrow(/chunk id/);
     await store.saveEmbeddings(pending.map((row) => ({ chunkId: row.id, embedding: fakeEmbedding(row.text) })));
     expect(await store.countPendingEmbeddings()).toBe(0);
     const query = fakeEmbedding("buckets objects");

@@ -60,9 +60,13 @@ export async function embedPendingChunks(options: EmbedPendingOptions): Promise<
   if (pending === 0) return { embedded: 0, calls: counter.calls };
   const first = await store.pendingEmbeddings(batchSize);
   const firstBatch = await embedBatch(options, first, counter);
+  // The cursor: chunks are read in id order, each once (chunks written meanwhile get higher ids).
+  let after = first.at(-1)?.id ?? "0";
   if (await store.useEmbeddingSpace(firstBatch.space)) {
     options.onProgress?.({ stage: "notice", message: `Vectors now use ${firstBatch.space.model} (${firstBatch.space.dimensions} dimensions).` });
     pending = await store.countPendingEmbeddings();
+    // The new space dropped every vector, those of chunks below the first batch too: start over.
+    after = "0";
   }
   await store.saveEmbeddings(firstBatch.rows);
   const batches = Math.ceil(pending / batchSize);
@@ -71,8 +75,9 @@ export async function embedPendingChunks(options: EmbedPendingOptions): Promise<
   options.onProgress?.({ stage: "embed", batch: 1, batches, embedded });
   const loadRest = async (): Promise<void> => {
     for (let batchNumber = 2; ; batchNumber++) {
-      const batch = await store.pendingEmbeddings(batchSize);
+      const batch = await store.pendingEmbeddings(batchSize, after);
       if (batch.length === 0) return;
+      after = batch.at(-1)!.id;
       const { rows, space } = await embedBatch(options, batch, counter);
       if (space.model.toLowerCase() !== firstBatch.space.model.toLowerCase() || space.dimensions !== firstBatch.space.dimensions) {
         throw new Error(`The embedding model changed during ingestion (${firstBatch.space.model} → ${space.model}).`);

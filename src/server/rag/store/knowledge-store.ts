@@ -98,7 +98,11 @@ export interface KnowledgeStore {
   /** After writes: rebuilds the typo-correction vocabulary from the postings and records the analyzer version. */
   refreshLexicon(): Promise<void>;
   countPendingEmbeddings(): Promise<number>;
-  pendingEmbeddings(limit: number): Promise<PendingChunk[]>;
+  /**
+   * Up to `limit` chunks without a vector, in id order; with `after`, only those with a greater id
+   * (a cursor: a bulk load then reads each chunk once instead of rescanning the embedded ones).
+   */
+  pendingEmbeddings(limit: number, after?: string): Promise<PendingChunk[]>;
   /** Sets the index's embedding space; a different space drops all vectors. Returns true if it changed. */
   useEmbeddingSpace(space: EmbeddingSpace): Promise<boolean>;
   saveEmbeddings(rows: EmbeddedChunk[]): Promise<void>;
@@ -173,7 +177,7 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
       await refreshLexicon(client);
     },
     countPendingEmbeddings: () => countPending(client),
-    pendingEmbeddings: (limit) => pendingEmbeddings(client, limit),
+    pendingEmbeddings: (limit, after) => pendingEmbeddings(client, limit, after),
     useEmbeddingSpace: async (space) => {
       writable();
       const current = await readEmbeddingSpace(client);

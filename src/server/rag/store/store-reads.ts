@@ -154,13 +154,14 @@ export async function countPending(client: SqlClient): Promise<number> {
   return Number((await client.query(sql))[0]?.count ?? 0);
 }
 
-export async function pendingEmbeddings(client: SqlClient, limit: number): Promise<PendingChunk[]> {
+export async function pendingEmbeddings(client: SqlClient, limit: number, after = "0"): Promise<PendingChunk[]> {
+  if (!/^\d{1,18}$/.test(after)) throw new Error("pendingEmbeddings: `after` must be a chunk id");
   const missing = (await vectorTableExists(client))
-    ? "WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id)"
+    ? "AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id)"
     : "";
   const rows = await client.query(
-    `SELECT c.id::text AS id, c.title, c.heading, c.content FROM chunks c ${missing} ORDER BY c.id LIMIT $1`,
-    [limit],
+    `SELECT c.id::text AS id, c.title, c.heading, c.content FROM chunks c WHERE c.id > $2::bigint ${missing} ORDER BY c.id LIMIT $1`,
+    [limit, after],
   );
   return parseRows(pendingChunkRowSchema, rows).map((row) => ({
     id: row.id,
