@@ -10,7 +10,7 @@ export interface SqlExecutor {
   exec(text: string): Promise<void>;
   /**
    * Runs `COPY … FROM '/dev/blob'` with `data` as its input (PGlite only: `pg` has no COPY
-   * without another package, and PostgreSQL parses the text forms natively, fast enough).
+   * without another package; it sends Buffer parameters in binary instead, store-writes.ts).
    */
   copyFrom?(text: string, data: Uint8Array<ArrayBuffer>): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { toVectorLiteral } from "@/src/server/rag/store/rows";
-import { encodeVectorCopy } from "@/src/server/rag/store/vector-copy";
+import { encodeVectorArray, encodeVectorCopy } from "@/src/server/rag/store/vector-copy";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import { writePostings } from "@/src/server/rag/store/lexical-index";
 import type { DocumentRecord } from "@/src/server/rag/store/knowledge-store";
@@ -69,6 +69,19 @@ export async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): 
          ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding`,
       );
     });
+    return;
+  }
+  if (client.kind === "postgres") {
+    // `pg` sends a Buffer as a binary parameter: the vectors travel in pgvector's binary form, not as text.
+    // The OID is asked each time (an extension's type OID is the database's own; one tiny query per batch).
+    const oid = Number((await client.query("SELECT 'vector'::regtype::oid::int8 AS oid"))[0]?.oid);
+    await client.query(
+      `INSERT INTO chunk_vectors (chunk_id, embedding)
+       SELECT c.id, input.embedding FROM unnest($1::bigint[], $2::vector[]) AS input(chunk_id, embedding)
+       JOIN chunks c ON c.id = input.chunk_id
+       ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding`,
+      [rows.map((row) => row.chunkId), encodeVectorArray(rows.map((row) => row.embedding), oid)],
+    );
     return;
   }
   await client.query(

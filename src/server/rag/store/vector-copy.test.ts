@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeVectorCopy } from "@/src/server/rag/store/vector-copy";
+import { encodeVectorArray, encodeVectorCopy } from "@/src/server/rag/store/vector-copy";
 
 describe("encodeVectorCopy", () => {
   it("writes PostgreSQL's binary COPY layout with pgvector's vector encoding", () => {
@@ -38,5 +38,21 @@ describe("encodeVectorCopy", () => {
 
   it("encodes an empty batch as header and trailer only", () => {
     expect(encodeVectorCopy([]).length).toBe(21);
+  });
+});
+
+describe("encodeVectorArray", () => {
+  it("writes a one-dimensional binary array of the given element type, each element in pgvector's form", () => {
+    const bytes = encodeVectorArray([[0.5, -2], [1]], 16_385);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect([view.getInt32(0), view.getInt32(4), view.getUint32(8), view.getInt32(12), view.getInt32(16)]).toEqual([1, 0, 16_385, 2, 1]);
+    expect([view.getInt32(20), view.getInt16(24), view.getInt16(26), view.getFloat32(28), view.getFloat32(32)]).toEqual([12, 2, 0, 0.5, -2]);
+    expect([view.getInt32(36), view.getInt16(40), view.getInt16(42), view.getFloat32(44)]).toEqual([8, 1, 0, 1]);
+    expect(bytes.length).toBe(48);
+  });
+
+  it("refuses a value that is not finite and an empty vector", () => {
+    expect(() => encodeVectorArray([[1, Number.NaN]], 1)).toThrow(/finite/);
+    expect(() => encodeVectorArray([[]], 1)).toThrow(/dimensions/);
   });
 });

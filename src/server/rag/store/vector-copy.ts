@@ -18,6 +18,26 @@ const TRAILER_BYTES = 2;
 /** pgvector's limit on a vector's dimensions (VECTOR_MAX_DIM). */
 const MAX_DIMENSIONS = 16_000;
 
+function checkVector(embedding: readonly number[]): void {
+  const dimensions = embedding.length;
+  if (dimensions < 1 || dimensions > MAX_DIMENSIONS) throw new Error(`A vector of ${dimensions} dimensions cannot be stored.`);
+  for (const value of embedding) {
+    if (!Number.isFinite(value)) throw new Error("A vector holds a value that is not a finite number.");
+  }
+}
+
+/** pgvector's binary form of one vector at `offset`: int16 dimensions, int16 unused, float4 each. Returns the end offset. */
+function writeVector(view: DataView, offset: number, embedding: readonly number[]): number {
+  view.setInt16(offset, embedding.length);
+  view.setInt16(offset + 2, 0);
+  let at = offset + 4;
+  for (const value of embedding) {
+    view.setFloat32(at, value);
+    at += 4;
+  }
+  return at;
+}
+
 function rowBytes(dimensions: number): number {
   // field count, chunk_id (length + int64), embedding (length + int16 dim + int16 unused + float4s)
   return 2 + (4 + 8) + (4 + 4 + 4 * dimensions);
@@ -36,21 +56,38 @@ export function encodeVectorCopy(rows: readonly EmbeddedChunk[]): Uint8Array<Arr
   let offset = HEADER_BYTES; // flags and extension length stay 0
   for (const row of rows) {
     if (!/^\d{1,18}$/.test(row.chunkId)) throw new Error(`Not a chunk id: ${JSON.stringify(row.chunkId.slice(0, 40))}`);
-    const dimensions = row.embedding.length;
-    if (dimensions < 1 || dimensions > MAX_DIMENSIONS) throw new Error(`A vector of ${dimensions} dimensions cannot be stored.`);
+    checkVector(row.embedding);
     view.setInt16(offset, 2);
     view.setInt32(offset + 2, 8);
     view.setBigInt64(offset + 6, BigInt(row.chunkId));
-    view.setInt32(offset + 14, 4 + 4 * dimensions);
-    view.setInt16(offset + 18, dimensions);
-    view.setInt16(offset + 20, 0);
-    offset += 22;
-    for (const value of row.embedding) {
-      if (!Number.isFinite(value)) throw new Error("A vector holds a value that is not a finite number.");
-      view.setFloat32(offset, value);
-      offset += 4;
-    }
+    view.setInt32(offset + 14, 4 + 4 * row.embedding.length);
+    offset = writeVector(view, offset + 18, row.embedding);
   }
   view.setInt16(offset, -1);
+  return bytes;
+}
+
+/**
+ * A `vector[]` parameter in PostgreSQL's binary array format, for `pg`, which sends a Buffer
+ * parameter as binary: no float is printed here or parsed by the server. Layout (array_recv):
+ * int32 dimensions (1), int32 has-nulls (0), the element type's OID (the database's `vector`
+ * type: an extension's OID differs between databases), then int32 length and lower bound (1),
+ * and per element an int32 byte length and pgvector's binary form.
+ */
+export function encodeVectorArray(embeddings: readonly (readonly number[])[], vectorTypeOid: number): Buffer {
+  const size = 20 + embeddings.reduce((total, embedding) => total + 4 + 4 + 4 * embedding.length, 0);
+  const bytes = Buffer.alloc(size);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setInt32(0, 1);
+  view.setInt32(4, 0);
+  view.setUint32(8, vectorTypeOid);
+  view.setInt32(12, embeddings.length);
+  view.setInt32(16, 1);
+  let offset = 20;
+  for (const embedding of embeddings) {
+    checkVector(embedding);
+    view.setInt32(offset, 4 + 4 * embedding.length);
+    offset = writeVector(view, offset + 4, embedding);
+  }
   return bytes;
 }
