@@ -152,7 +152,7 @@ async function loadSyntheticChunks(store: KnowledgeStore, seeds: readonly SeedCh
   const inSeconds = (milliseconds: number): number => round(milliseconds / 1000, 1);
   console.log(
     `\nLoaded ${count} synthetic chunks in ${seconds} s: chunks and postings ${inSeconds(phases.documentsMs)} s, ` +
-      `vectors ${inSeconds(phases.vectorsMs)} s (500 per batch: binary COPY on PGlite, INSERT … unnest on PostgreSQL), HNSW build ${inSeconds(phases.indexMs)} s (once, at the end)`,
+      `vectors ${inSeconds(phases.vectorsMs)} s (500 per batch, in binary: COPY on PGlite, a vector[] parameter on PostgreSQL), HNSW build ${inSeconds(phases.indexMs)} s (once, at the end)`,
   );
   console.log(`Lexicon refresh (vocabulary, pruning lists and bounds, VACUUM ANALYZE) in ${round(refresh.milliseconds / 1000, 1)} s`);
   return { seconds, phases };
