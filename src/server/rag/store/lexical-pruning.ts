@@ -136,7 +136,7 @@ export const PRUNED_SCORE_FUNCTION = `quire_pruned_score_${createHash("sha256").
 const PRUNED_SCORE_FUNCTION_SQL = `CREATE FUNCTION ${PRUNED_SCORE_FUNCTION}(text[], float8[], integer)
 RETURNS TABLE (exact boolean, chunks float8, average float8, id text, path text, title text, heading text, url text,
                content text, score float8, matched text[], rank_id bigint, dfs jsonb)
-LANGUAGE plpgsql STABLE ${process.env.FTS_SET ?? ""} AS $quire$
+LANGUAGE plpgsql STABLE AS $quire$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY ${PRUNED_SCORE_SQL};

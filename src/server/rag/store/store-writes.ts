@@ -56,13 +56,14 @@ const STAGING_SQL = "CREATE TEMP TABLE IF NOT EXISTS quire_vector_staging (chunk
 /** Stores vectors, replacing a chunk's earlier one. A chunk replaced meanwhile is gone: the join drops its vector instead of failing the batch. */
 export async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): Promise<void> {
   if (rows.length === 0) return;
-  const copyFrom = client.copyFrom;
-  if (copyFrom !== undefined) {
+  if (client.copyFrom !== undefined) {
     // PGlite: binary COPY into the staging table, so no float is parsed from text (vector-copy.ts).
     const data = encodeVectorCopy(rows);
     await client.transaction(async (executor) => {
       await executor.exec(STAGING_SQL);
-      await (executor.copyFrom ?? copyFrom)("COPY quire_vector_staging (chunk_id, embedding) FROM '/dev/blob' WITH (FORMAT binary)", data);
+      // Inside the transaction, on its executor: the client's own would wait for this transaction (PGlite) or run outside it.
+      if (executor.copyFrom === undefined) throw new Error("The embedded store's transaction cannot COPY.");
+      await executor.copyFrom("COPY quire_vector_staging (chunk_id, embedding) FROM '/dev/blob' WITH (FORMAT binary)", data);
       await executor.exec(
         `INSERT INTO chunk_vectors (chunk_id, embedding)
          SELECT s.chunk_id, s.embedding FROM quire_vector_staging s JOIN chunks c ON c.id = s.chunk_id

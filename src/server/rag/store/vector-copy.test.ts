@@ -32,6 +32,7 @@ describe("encodeVectorCopy", () => {
   it("refuses what PostgreSQL would reject, before sending anything", () => {
     expect(() => encodeVectorCopy([{ chunkId: "1", embedding: [Number.NaN] }])).toThrow(/finite/);
     expect(() => encodeVectorCopy([{ chunkId: "1", embedding: [Number.POSITIVE_INFINITY] }])).toThrow(/finite/);
+    expect(() => encodeVectorCopy([{ chunkId: "1", embedding: [1e39] }])).toThrow(/float4/);
     expect(() => encodeVectorCopy([{ chunkId: "1", embedding: [] }])).toThrow(/dimensions/);
     expect(() => encodeVectorCopy([{ chunkId: "1; DROP", embedding: [1] }])).toThrow(/chunk id/);
   });

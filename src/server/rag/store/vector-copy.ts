@@ -22,7 +22,8 @@ function checkVector(embedding: readonly number[]): void {
   const dimensions = embedding.length;
   if (dimensions < 1 || dimensions > MAX_DIMENSIONS) throw new Error(`A vector of ${dimensions} dimensions cannot be stored.`);
   for (const value of embedding) {
-    if (!Number.isFinite(value)) throw new Error("A vector holds a value that is not a finite number.");
+    // float4 is what is stored: a finite double beyond its range would arrive as an infinity.
+    if (!Number.isFinite(Math.fround(value))) throw new Error("A vector holds a value that is not a finite float4.");
   }
 }
 
