@@ -1,6 +1,7 @@
 import type { KnowledgeStore } from "@/src/server/rag/store";
 import type { Chunk } from "@/src/server/rag/types";
 import { FAKE_EMBEDDING_DIMENSIONS } from "@/test/fakes/embedding";
+import { timed } from "@/bench/lib/report";
 
 /** A small seeded PRNG (mulberry32), so synthetic data is the same on every run. */
 export function seededRandom(seed: number): () => number {
@@ -75,12 +76,9 @@ export async function loadSynthetic(
   const perDocument = 500;
   const phases: LoadPhases = { documentsMs: 0, vectorsMs: 0, indexMs: 0 };
   const clock = async <T>(phase: keyof LoadPhases, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await work();
-    } finally {
-      phases[phase] += performance.now() - started;
-    }
+    const { result, milliseconds } = await timed(work);
+    phases[phase] += milliseconds;
+    return result;
   };
   await store.useEmbeddingSpace({ model: "fake/bge-m3-hash", dimensions: FAKE_EMBEDDING_DIMENSIONS });
   let generateMs = 0;

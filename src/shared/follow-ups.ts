@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { providerIdSchema } from "@/src/shared/providers";
 import { CHAT_LIMITS } from "@/src/shared/chat";
+import { CHUNK_ID_PATTERN } from "@/src/shared/sources";
 
 /**
  * Bounds of a follow-up request. The question may be as long as QUIRE_MAX_MESSAGE_CHARS allows
@@ -17,8 +18,7 @@ export const FOLLOW_UP_LIMITS = {
   maxSuggestionChars: 200,
 } as const;
 
-/** A chunk id as the store writes it (a bigint, in decimal). */
-const chunkIdSchema = z.string().regex(/^\d{1,18}$/, "must be a chunk id");
+const chunkIdSchema = z.string().regex(CHUNK_ID_PATTERN, "must be a chunk id");
 
 /** `POST /api/chat/follow-ups`: the last question, its answer, and the ids of the chunks it was given. */
 export const followUpRequestSchema = z.object({

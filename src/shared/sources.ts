@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+/** A chunk id as the store writes it: a bigint, in decimal. */
+export const CHUNK_ID_PATTERN = /^\d{1,18}$/;
+export const isChunkId = (value: string): boolean => CHUNK_ID_PATTERN.test(value);
+
 /** Why a source was retrieved: its place in each list, the fused score, and the question terms it matched. */
 export const sourceExplanationSchema = z.object({
   fusedScore: z.number(),

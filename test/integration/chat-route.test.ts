@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import type { FakeProviders } from "@/test/fakes/server";
 import { call, readUiStream, startAppEnvironment, streamedText, userMessage } from "@/test/support/app-harness";
 import { errorResponseSchema, parseStreamErrorText } from "@/src/shared/errors";
+import { parseServerTiming } from "@/bench/lib/stream-timing";
 
 let fakes: FakeProviders;
 let POST: typeof import("@/app/api/chat/route").POST;
@@ -66,13 +67,7 @@ describe("POST /api/chat with a key in the Authorization header", () => {
     const response = await chat(key, { messages: [userMessage("How do I install the node?")] });
     expect(response.status).toBe(200);
     await readUiStream(response);
-    const entries = Object.fromEntries(
-      (response.headers.get("server-timing") ?? "").split(/,\s*/).map((entry) => {
-        const [name, ...params] = entry.split(";");
-        const duration = params.find((param) => param.startsWith("dur="));
-        return [name, Number(duration?.slice(4))];
-      }),
-    );
+    const entries = parseServerTiming(response.headers.get("server-timing"));
     expect(Object.keys(entries)).toEqual(["request", "retrieval", "first-token"]);
     expect(entries.request).toBeGreaterThanOrEqual(0);
     expect(entries.retrieval).toBeGreaterThanOrEqual(110);

@@ -63,10 +63,14 @@ export function pseudoFrequencySql(posting: string, averageBodyLength: string): 
   return `(${f(weights.title)} * ${p}.tf_title + ${f(weights.heading)} * ${p}.tf_heading + ${f(weights.body)} * ${p}.tf_body / (${f(1 - b)} + ${f(b)} * ${p}.body_length / greatest(${averageBodyLength}, ${f(1)})))`;
 }
 
+/** `idf` in SQL, over SQL expressions for a term's document frequency and the number of chunks. */
+export function idfSql(df: string, chunks: string): string {
+  return `ln(${f(1)} + (${chunks} - ${df} + ${f(0.5)}) / (${df} + ${f(0.5)}))`;
+}
+
 export function bm25Sql(alias: { posting: string; query: string; stats: string } = { posting: "p", query: "q", stats: "s" }): string {
   const { k1 } = BM25;
   const { posting: p, query: q, stats: s } = alias;
   const tf = pseudoFrequencySql(p, `${s}.avg_body`);
-  const idfSql = `ln(${f(1)} + (${s}.chunks - ${q}.df + ${f(0.5)}) / (${q}.df + ${f(0.5)}))`;
-  return `${q}.weight * ${idfSql} * (${tf} * ${f(k1 + 1)}) / (${tf} + ${f(k1)})`;
+  return `${q}.weight * ${idfSql(`${q}.df`, `${s}.chunks`)} * (${tf} * ${f(k1 + 1)}) / (${tf} + ${f(k1)})`;
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { BM25, bm25Sql, pseudoFrequencySql } from "@/src/server/rag/lexical/bm25";
+import { BM25, bm25Sql, idfSql, pseudoFrequencySql } from "@/src/server/rag/lexical/bm25";
 import type { SqlExecutor } from "@/src/server/rag/store/sql-client";
 
 /**
@@ -80,8 +80,7 @@ export const PRUNED_SCORE_SQL = `WITH meta AS (SELECT value FROM quire_meta WHER
         FROM meta),
       q AS MATERIALIZED (
         SELECT input.term, input.weight, coalesce(l.df, 0)::float8 AS df, l.rest_saturation AS rest,
-               input.weight * ln(1::float8 + ((SELECT chunks FROM s) - coalesce(l.df, 0) + 0.5::float8) / (coalesce(l.df, 0) + 0.5::float8))
-                 * l.rest_saturation AS bound
+               input.weight * ${idfSql("coalesce(l.df, 0)::float8", "(SELECT chunks FROM s)")} * l.rest_saturation AS bound
         FROM unnest($1::text[], $2::float8[]) AS input(term, weight) LEFT JOIN lexicon l ON l.term = input.term),
       candidates AS MATERIALIZED (
         SELECT t.chunk_id FROM q JOIN term_top_postings t ON t.term = q.term WHERE q.rest IS NOT NULL

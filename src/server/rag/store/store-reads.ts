@@ -10,6 +10,7 @@ import {
   toVectorLiteral,
 } from "@/src/server/rag/store/rows";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
+import { isChunkId } from "@/src/shared/sources";
 import { DEFAULT_EF_SEARCH, readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
 import type { StoreStatus } from "@/src/server/rag/store/knowledge-store";
 import type { EmbeddingSpace, PendingChunk, ScoredChunk } from "@/src/server/rag/types";
@@ -46,7 +47,7 @@ export async function getChunk(client: SqlClient, id: string): Promise<ScoredChu
 
 /** The chunks with these ids that exist, in the order asked, in one statement; malformed ids are skipped. */
 export async function getChunks(client: SqlClient, ids: readonly string[]): Promise<ScoredChunk[]> {
-  const wanted = [...new Set(ids.filter((id) => /^\d{1,18}$/.test(id)))];
+  const wanted = [...new Set(ids.filter(isChunkId))];
   if (wanted.length === 0) return [];
   const rows = await client.query(
     `SELECT ${SELECT_CHUNK}, 1::float8 AS score, d.updated_at FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1::bigint[])`,
@@ -155,7 +156,7 @@ export async function countPending(client: SqlClient): Promise<number> {
 }
 
 export async function pendingEmbeddings(client: SqlClient, limit: number, after = "0"): Promise<PendingChunk[]> {
-  if (!/^\d{1,18}$/.test(after)) throw new Error("pendingEmbeddings: `after` must be a chunk id");
+  if (!isChunkId(after)) throw new Error("pendingEmbeddings: `after` must be a chunk id");
   const missing = (await vectorTableExists(client))
     ? "AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id)"
     : "";

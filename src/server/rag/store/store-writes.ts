@@ -53,6 +53,17 @@ export async function replaceDocument(client: SqlClient, document: DocumentRecor
  */
 const STAGING_SQL = "CREATE TEMP TABLE IF NOT EXISTS quire_vector_staging (chunk_id bigint NOT NULL, embedding vector NOT NULL) ON COMMIT DELETE ROWS";
 
+/** The `vector` type's OID per client (an extension's type OID is the database's own), asked once. */
+const vectorTypeOids = new WeakMap<SqlClient, number>();
+
+async function vectorTypeOid(client: SqlClient): Promise<number> {
+  const known = vectorTypeOids.get(client);
+  if (known !== undefined) return known;
+  const oid = Number((await client.query("SELECT 'vector'::regtype::oid::int8 AS oid"))[0]?.oid);
+  vectorTypeOids.set(client, oid);
+  return oid;
+}
+
 /** Stores vectors, replacing a chunk's earlier one. A chunk replaced meanwhile is gone: the join drops its vector instead of failing the batch. */
 export async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): Promise<void> {
   if (rows.length === 0) return;
@@ -74,15 +85,20 @@ export async function saveEmbeddings(client: SqlClient, rows: EmbeddedChunk[]): 
   }
   if (client.kind === "postgres") {
     // `pg` sends a Buffer as a binary parameter: the vectors travel in pgvector's binary form, not as text.
-    // The OID is asked each time (an extension's type OID is the database's own; one tiny query per batch).
-    const oid = Number((await client.query("SELECT 'vector'::regtype::oid::int8 AS oid"))[0]?.oid);
-    await client.query(
-      `INSERT INTO chunk_vectors (chunk_id, embedding)
-       SELECT c.id, input.embedding FROM unnest($1::bigint[], $2::vector[]) AS input(chunk_id, embedding)
-       JOIN chunks c ON c.id = input.chunk_id
-       ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding`,
-      [rows.map((row) => row.chunkId), encodeVectorArray(rows.map((row) => row.embedding), oid)],
-    );
+    const oid = await vectorTypeOid(client);
+    try {
+      await client.query(
+        `INSERT INTO chunk_vectors (chunk_id, embedding)
+         SELECT c.id, input.embedding FROM unnest($1::bigint[], $2::vector[]) AS input(chunk_id, embedding)
+         JOIN chunks c ON c.id = input.chunk_id
+         ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding`,
+        [rows.map((row) => row.chunkId), encodeVectorArray(rows.map((row) => row.embedding), oid)],
+      );
+    } catch (error) {
+      // An extension made again has another OID: the next batch asks anew.
+      vectorTypeOids.delete(client);
+      throw error;
+    }
     return;
   }
   await client.query(

@@ -1,5 +1,6 @@
 import "server-only";
 import type { EmbeddedChunk } from "@/src/server/rag/types";
+import { isChunkId } from "@/src/shared/sources";
 
 /**
  * Vectors in PostgreSQL's binary COPY format, for the `(chunk_id bigint, embedding vector)`
@@ -56,7 +57,7 @@ export function encodeVectorCopy(rows: readonly EmbeddedChunk[]): Uint8Array<Arr
   bytes.set(SIGNATURE, 0);
   let offset = HEADER_BYTES; // flags and extension length stay 0
   for (const row of rows) {
-    if (!/^\d{1,18}$/.test(row.chunkId)) throw new Error(`Not a chunk id: ${JSON.stringify(row.chunkId.slice(0, 40))}`);
+    if (!isChunkId(row.chunkId)) throw new Error(`Not a chunk id: ${JSON.stringify(row.chunkId.slice(0, 40))}`);
     checkVector(row.embedding);
     view.setInt16(offset, 2);
     view.setInt32(offset + 2, 8);
