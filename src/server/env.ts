@@ -78,6 +78,11 @@ export const envSchema = z.object({
   QUIRE_IDLE_TIMEOUT_MS: milliseconds(30_000),
   /** Once an answer streams, the tokens arriving within this long of the last relayed event go on as one (0: only those that arrived together). */
   QUIRE_STREAM_GATHER_MS: z.coerce.number().int().min(0).max(1000).default(20),
+  /**
+   * Under load the gathering window widens (up to 250 ms) so that all streaming answers together
+   * relay about this many events per second: the server's work per answer is per event (0: never widens).
+   */
+  QUIRE_STREAM_RELAY_RATE: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   QUIRE_VALIDATION_TIMEOUT_MS: milliseconds(5_000),
   QUIRE_MAX_RETRY_WAIT_MS: milliseconds(5_000),
   QUIRE_QUERY_EMBED_TIMEOUT_MS: milliseconds(10_000),

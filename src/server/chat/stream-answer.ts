@@ -43,6 +43,7 @@ function startAttempt(request: AnswerRequest) {
       firstTokenTimeoutMs: env().QUIRE_FIRST_TOKEN_TIMEOUT_MS,
       idleTimeoutMs: env().QUIRE_IDLE_TIMEOUT_MS,
       gatherMs: env().QUIRE_STREAM_GATHER_MS,
+      relayRate: env().QUIRE_STREAM_RELAY_RATE,
       baseFetch: request.baseFetch,
     },
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppError } from "@/src/server/errors";
-import { guardEventStream } from "@/src/server/providers/event-stream-guard";
+import { gatherWindow, guardEventStream, MAX_GATHER_MS, streamingAnswers } from "@/src/server/providers/event-stream-guard";
 
 const encoder = new TextEncoder();
 
@@ -31,7 +31,7 @@ async function guarded(chunks: string[], options: { coalesce?: boolean } = {}): 
 const token = (text: string) => `data: ${JSON.stringify({ choices: [{ delta: { content: text } }] })}\n\n`;
 
 /** A guard over a source the test pushes into, chunk by chunk; `next` times each read. */
-function pushed(gatherMs?: number) {
+function pushed(gatherMs?: number, relayRate?: number) {
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   const source = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
   const stream = guardEventStream(source, {
@@ -42,6 +42,7 @@ function pushed(gatherMs?: number) {
     onError: (error) => error,
     coalesce: true,
     ...(gatherMs !== undefined && { gatherMs }),
+    ...(relayRate !== undefined && { relayRate }),
   });
   const reader = stream.getReader();
   const decoder = new TextDecoder();
@@ -150,6 +151,61 @@ describe("the event stream guard", () => {
       expect(rest.text).toBe(`${token("two")}data: [DONE]\n\n`);
       expect(rest.waited).toBeLessThan(500);
       expect((await stream.next()).text).toBeUndefined();
+    });
+  });
+
+  describe("the gathering window under load (relayRate)", () => {
+    it("is gatherMs until the streaming answers would relay more than relayRate events a second, then widens up to the cap", () => {
+      expect(gatherWindow(20, 2000, 1)).toBe(20);
+      expect(gatherWindow(20, 2000, 40)).toBe(20);
+      expect(gatherWindow(20, 2000, 100)).toBe(50);
+      expect(gatherWindow(20, 2000, 200)).toBe(100);
+      expect(gatherWindow(20, 2000, 10_000)).toBe(MAX_GATHER_MS);
+      // A floor above the cap is the operator's choice, kept as it is.
+      expect(gatherWindow(400, 2000, 10_000)).toBe(400);
+    });
+
+    it("never widens when gathering or the rate is off", () => {
+      expect(gatherWindow(0, 2000, 500)).toBe(0);
+      expect(gatherWindow(20, 0, 500)).toBe(20);
+    });
+
+    it("counts an answer as streaming from its first token until it ends, fails or is cancelled", async () => {
+      const before = streamingAnswers();
+      const ended = pushed(0);
+      ended.push(token("one"));
+      await ended.next();
+      const cancelled = pushed(0);
+      cancelled.push(token("one"));
+      await cancelled.next();
+      const failed = pushed(0);
+      failed.push(token("one"));
+      await failed.next();
+      const silent = pushed(0);
+      expect(streamingAnswers()).toBe(before + 3);
+      ended.close();
+      expect((await ended.next()).text).toBeUndefined();
+      await cancelled.cancel();
+      failed.push(`data: ${JSON.stringify({ error: { code: 402, message: "Insufficient credits" } })}\n\n`);
+      expect((await failed.next()).text).toContain("quire:credits_exhausted");
+      expect(streamingAnswers()).toBe(before);
+      // An answer that ends before any token was never counted.
+      silent.push("data: [DONE]\n\n");
+      silent.close();
+      await silent.next();
+      expect(streamingAnswers()).toBe(before);
+    });
+
+    it("holds the next event for the widened window when the rate is exceeded", async () => {
+      // One streaming answer against a budget of 5 events a second: a window of 200 ms instead of 20.
+      const stream = pushed(20, 5);
+      stream.push(token("one"));
+      await stream.next();
+      stream.push(token("two"));
+      const second = await stream.next();
+      expect(second.text).toBe(token("two"));
+      expect(second.waited).toBeGreaterThan(150);
+      await stream.cancel();
     });
   });
 });

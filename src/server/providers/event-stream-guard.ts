@@ -17,6 +17,34 @@ export interface EventStreamGuard {
    * arrived together). The first token and the end of the stream are never held back.
    */
   gatherMs?: number;
+  /**
+   * With `gatherMs`: the relayed events per second that all answers streaming on this server
+   * together aim to stay under. The window widens with the number of streaming answers
+   * (up to MAX_GATHER_MS) so that the work behind the guard, which is per event, stays
+   * bounded under load instead of growing with it. 0 or absent: the window stays `gatherMs`.
+   */
+  relayRate?: number;
+}
+
+/** The widest the gathering window grows under load: an answer still moves several times a second. */
+export const MAX_GATHER_MS = 250;
+
+/** Answers on this server past their first token and not ended: what the gathering window scales with. */
+let streaming = 0;
+
+/** The number of answers currently streaming through a guard (tests and diagnostics). */
+export function streamingAnswers(): number {
+  return streaming;
+}
+
+/**
+ * The gathering window: `gatherMs`, widened when `streams` answers relaying at that pace
+ * would exceed `relayRate` events per second together (each then relays every
+ * streams / relayRate seconds), and never beyond MAX_GATHER_MS.
+ */
+export function gatherWindow(gatherMs: number, relayRate: number, streams: number): number {
+  if (gatherMs <= 0 || relayRate <= 0) return Math.max(0, gatherMs);
+  return Math.max(gatherMs, Math.min(MAX_GATHER_MS, (streams * 1000) / relayRate));
 }
 
 /** What a read that has not settled yet stands for while the guard looks for chunks that already arrived. */
@@ -72,9 +100,20 @@ function inspectLine(line: string, guard: EventStreamGuard, tokenSeen: boolean):
 export function guardEventStream(source: ReadableStream<Uint8Array>, guard: EventStreamGuard): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let tokenSeen = false;
+  // Counted among the streaming answers from the first token until the stream ends, fails or is cancelled.
+  let counted = false;
+  const uncount = () => {
+    if (!counted) return;
+    counted = false;
+    streaming--;
+  };
   const watched: EventStreamGuard = {
     ...guard,
     onToken: () => {
+      if (!tokenSeen && !counted) {
+        counted = true;
+        streaming++;
+      }
       tokenSeen = true;
       guard.onToken();
     },
@@ -82,12 +121,15 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const gatherMs = guard.gatherMs ?? 0;
+  const relayRate = guard.relayRate ?? 0;
   let lastRelay = 0;
   let pending = "";
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const armIdle = () => {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
+      // Also what ends the count of an answer that nobody reads any more.
+      uncount();
       const error = timeoutFailure(guard.context, "idle", guard.idleTimeoutMs);
       guard.onError(error);
       guard.controller.abort(error);
@@ -101,6 +143,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   let failed = false;
   const endWithError = (controller: ReadableStreamDefaultController<Uint8Array>, error: AppError, before = "") => {
     failed = true;
+    uncount();
     clearTimeout(idleTimer);
     guard.onError(error);
     guard.controller.abort(error);
@@ -118,6 +161,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
     if (last) controller.enqueue(encoder.encode(last));
     // An answer that ended cleanly without any token still settles the gate.
     guard.onToken();
+    uncount();
     controller.close();
   };
 
@@ -159,7 +203,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   const arrivedAfter = async (first: Uint8Array): Promise<Uint8Array[]> => {
     const values = [first];
     // Gathering: wait for more until `gatherMs` after the last relay; otherwise take only what is there.
-    const wait = guard.coalesce && tokenSeen && gatherMs > 0 ? lastRelay + gatherMs - performance.now() : 0;
+    const wait = guard.coalesce && tokenSeen && gatherMs > 0 ? lastRelay + gatherWindow(gatherMs, relayRate, streaming) - performance.now() : 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const until = wait > 1 ? new Promise<typeof NOT_ARRIVED>((resolve) => (timer = setTimeout(resolve, wait, NOT_ARRIVED))) : notArrived;
     try {
@@ -200,6 +244,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
           const reason = guard.controller.signal.reason;
           if (reason instanceof AppError) return endWithError(controller, reason);
           if (guard.controller.signal.aborted) {
+            uncount();
             clearTimeout(idleTimer);
             controller.error(error);
             return;
@@ -211,6 +256,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
       }
     },
     cancel(reason) {
+      uncount();
       clearTimeout(idleTimer);
       guard.controller.abort(reason);
       return reader.cancel(reason).catch(() => undefined);

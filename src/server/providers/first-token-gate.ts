@@ -10,6 +10,8 @@ export interface GuardOptions {
   idleTimeoutMs: number;
   /** After the first token, deltas arriving within this many ms of the last relay go on together (event-stream-guard.ts). */
   gatherMs?: number;
+  /** Relayed events per second that all streaming answers together aim to stay under (event-stream-guard.ts). */
+  relayRate?: number;
   /** The fetch to wrap; tests may inject one. */
   baseFetch?: typeof fetch;
 }
@@ -115,6 +117,7 @@ export function createGuardedFetch(context: FailureContext, options: GuardOption
       // Tokens that reach a busy server together go on as one event: the SDK's work behind this is per event.
       coalesce: true,
       gatherMs: options.gatherMs ?? 0,
+      relayRate: options.relayRate ?? 0,
     });
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
