@@ -10,11 +10,12 @@ import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import type { Chunk } from "@/src/server/rag/types";
 
 /**
- * The pruned full-text search (lexical-pruning.ts) must answer exactly as the full
- * scan. A corpus where many words are in more than LIST_SIZE chunks (so their
- * lists and bounds are used), random questions over it, and each answer compared
- * with the full scan's, which the search falls back to once the postings
- * generation moves (a write statement to the postings, here one that changes no row).
+ * The fast full-text paths must answer exactly as the full scan: the packed posting lists
+ * (term-impacts.ts), and the pruned statement (lexical-pruning.ts) that an index without
+ * the lists uses. A corpus where many words are in more than LIST_SIZE chunks (so their
+ * lists and bounds are used), random questions over it, and each answer compared with the
+ * full scan's, which the search falls back to once the postings generation moves (a write
+ * statement to the postings, here one that changes no row).
  */
 
 const VOCABULARY = Array.from({ length: 80 }, (_, index) => `word${String.fromCharCode(97 + (index % 26))}${String.fromCharCode(97 + Math.floor(index / 26))}`);
@@ -36,22 +37,36 @@ function randomQuestions(random: () => number, count: number): string[] {
   return Array.from({ length: count }, () => Array.from({ length: 1 + Math.floor(random() * 6) }, () => pickWord(random)).join(" "));
 }
 
-/** Every statement the store sends, to tell the pruned answer (1 statement) from the fallback (2). */
-function counting(client: SqlClient): SqlClient & { statements: number } {
+type Path = "lists" | "pruned" | "full";
+
+/** Every statement the store sends, to tell which path answered a search. */
+function watching(client: SqlClient): SqlClient & { texts: string[] } {
   const wrapped = {
     kind: client.kind,
-    statements: 0,
-    query: (text: string, params?: unknown[]) => (wrapped.statements++, client.query(text, params)),
-    exec: (text: string) => (wrapped.statements++, client.exec(text)),
+    texts: [] as string[],
+    query: (text: string, params?: unknown[]) => (wrapped.texts.push(text), client.query(text, params)),
+    exec: (text: string) => (wrapped.texts.push(text), client.exec(text)),
     transaction: client.transaction.bind(client),
     close: () => client.close(),
   };
   return wrapped;
 }
 
-describe("pruned full-text search (PGlite)", () => {
+/** The lists answer with their rows read by id; the pruned statement answers alone after them; otherwise the full scan ran. */
+function pathOf(texts: readonly string[]): Path {
+  if (texts.length === 2 && texts[1]!.includes("WHERE c.id = ANY($1::bigint[])")) return "lists";
+  if (texts.length === 2 && texts[1]!.includes(PRUNED_SCORE_FUNCTION)) return "pruned";
+  return "full";
+}
+
+/** Makes the next searches skip the lists, as in an index refreshed before they existed. */
+async function withoutLists(client: SqlClient): Promise<void> {
+  await client.exec(`UPDATE quire_meta SET value = value - 'impacts' WHERE key = 'lexicon'`);
+}
+
+describe("fast full-text paths (PGlite)", () => {
   let raw: SqlClient;
-  let client: ReturnType<typeof counting>;
+  let client: ReturnType<typeof watching>;
   let store: KnowledgeStore;
   const random = seededRandom(7);
   const questions = randomQuestions(random, 60);
@@ -59,41 +74,48 @@ describe("pruned full-text search (PGlite)", () => {
   beforeAll(async () => {
     raw = await openPgliteClient(undefined);
     await migrate(raw);
-    client = counting(raw);
+    client = watching(raw);
     store = createKnowledgeStore(client, { location: "memory", readOnly: false, exclusive: (work) => work() });
     await store.replaceDocument({ path: "random.md", title: "Random", url: null, date: null, checksum: "1" }, randomChunks(random));
     await store.refreshLexicon();
   });
   afterAll(() => store?.close());
 
-  async function searchAll(k: number): Promise<{ results: TextSearchResult[]; pruned: number }> {
+  async function searchAll(k: number): Promise<{ results: TextSearchResult[]; paths: Path[] }> {
     const results: TextSearchResult[] = [];
-    let pruned = 0;
+    const paths: Path[] = [];
     for (const question of questions) {
-      const before = client.statements;
+      client.texts.length = 0;
       results.push(await store.searchText(question, k));
-      if (client.statements - before === 1) pruned++;
+      paths.push(pathOf(client.texts));
     }
-    return { results, pruned };
+    return { results, paths };
   }
 
-  it(`lists common terms (in more than ${LIST_SIZE} chunks) and answers random questions exactly as the full scan`, async () => {
+  // The same chunks in the same order with the same terms; scores equal but for the order in which
+  // float8 adds a chunk's terms, which the plan decides (as between PGlite and PostgreSQL).
+  const shape = (results: TextSearchResult[]) =>
+    results.map((result) => ({ ...result, hits: result.hits.map((hit) => ({ ...hit, score: Number(hit.score.toPrecision(12)) })) }));
+
+  it(`answers random questions from the packed lists, and without them from the pruned statement, exactly as the full scan`, async () => {
     const listed = await raw.query("SELECT count(*)::int AS terms FROM lexicon WHERE rest_saturation IS NOT NULL");
     expect(Number(listed[0]?.terms)).toBeGreaterThan(10);
     for (const k of [5, 20]) {
+      const lists = await searchAll(k);
+      // While the postings are those of the refresh, every search reads the lists, then its k rows.
+      expect(lists.paths).toEqual(questions.map(() => "lists"));
+      await withoutLists(raw);
+      // Without the lists, the pruned statement: the lists and bounds, then only the postings they cannot rule out.
       const pruned = await searchAll(k);
-      // While the postings are those of the refresh, every search is one statement (the lists, then
-      // only the postings the bounds cannot rule out); about half of these questions need the second stage.
-      expect(pruned.pruned).toBe(questions.length);
+      expect(pruned.paths).toEqual(questions.map(() => "pruned"));
       // Any write statement to the postings moves the generation: every search is then a full scan.
       await raw.exec("UPDATE chunk_terms SET word = word WHERE false");
       const full = await searchAll(k);
-      expect(full.pruned).toBe(0);
-      // The same chunks in the same order with the same terms; scores equal but for the order in which
-      // float8 adds a chunk's terms, which the plan decides (as between PGlite and PostgreSQL).
-      const shape = (results: TextSearchResult[]) =>
-        results.map((result) => ({ ...result, hits: result.hits.map((hit) => ({ ...hit, score: Number(hit.score.toPrecision(12)) })) }));
+      expect(full.paths).toEqual(questions.map(() => "full"));
+      expect(shape(lists.results)).toEqual(shape(full.results));
       expect(shape(pruned.results)).toEqual(shape(full.results));
+      // The lists' scores are the full scan's arithmetic, bit for bit.
+      expect(lists.results.map((result) => result.hits.map((hit) => hit.score))).toEqual(full.results.map((result) => result.hits.map((hit) => hit.score)));
       await store.refreshLexicon();
     }
   }, 180_000);
@@ -102,17 +124,26 @@ describe("pruned full-text search (PGlite)", () => {
     await store.replaceDocument({ path: "more.md", title: "More", url: null, date: null, checksum: "1" }, [
       { path: "more.md", ordinal: 0, title: "More", heading: "More", url: null, text: `${VOCABULARY[0]} ${VOCABULARY[0]} ${VOCABULARY[0]}`, tokenCount: 3 },
     ]);
-    const before = client.statements;
+    client.texts.length = 0;
     const stale = await store.searchText(VOCABULARY[0]!, 5);
-    expect(client.statements - before).toBe(2);
+    expect(pathOf(client.texts)).toBe("full");
     expect(stale.terms[0]?.df).toBeGreaterThan(LIST_SIZE);
     await store.refreshLexicon();
-    const after = client.statements;
-    expect((await store.searchText(VOCABULARY[0]!, 5)).terms[0]?.df).toBe(stale.terms[0]?.df);
-    expect(client.statements - after).toBe(1);
+    client.texts.length = 0;
+    const fresh = await store.searchText(VOCABULARY[0]!, 5);
+    expect(pathOf(client.texts)).toBe("lists");
+    expect(fresh.terms[0]?.df).toBe(stale.terms[0]?.df);
   });
 
-  it("searches through the plan-cached function, and without it runs the statement directly with the same answers", async () => {
+  it("answers a question no chunk matches from the lists alone, with every df 0", async () => {
+    client.texts.length = 0;
+    const none = await store.searchText("zzzunknownword qqqnothing", 5);
+    expect(none.hits).toEqual([]);
+    expect(none.terms.every((term) => term.df === 0)).toBe(true);
+  });
+
+  it("without the lists, searches through the plan-cached function, and without it runs the statement directly with the same answers", async () => {
+    await withoutLists(raw);
     const texts: string[] = [];
     const watched: SqlClient = { ...raw, kind: raw.kind, query: (text, params) => (texts.push(text), raw.query(text, params)), exec: (text) => raw.exec(text), transaction: raw.transaction.bind(raw), close: () => raw.close() };
     const viaFunction = createKnowledgeStore(watched, { location: "memory", readOnly: true, exclusive: (work) => work() });
@@ -129,6 +160,7 @@ describe("pruned full-text search (PGlite)", () => {
     expect(texts.filter((text) => text.includes(PRUNED_SCORE_FUNCTION)).length).toBe(1);
     expect(direct).toEqual(answers);
     await migrate(raw);
+    await store.refreshLexicon();
     expect((await raw.query(`SELECT to_regprocedure('${PRUNED_SCORE_FUNCTION}(text[], float8[], integer)')::text AS name`))[0]?.name).not.toBeNull();
   });
 });

@@ -119,6 +119,26 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     expect(await store.searchText("?!", 5)).toMatchObject({ hits: [], terms: [] });
   });
 
+  it("answers full text from the refreshed posting lists exactly as the scan of a stale index does", async () => {
+    await store.replaceDocument(document("c.md", "one"), [
+      chunk("c.md", 0, "Install > Linux", "Install the node with the install script, then install the service"),
+      chunk("c.md", 1, "Backup", "Back up the node keys before you update the node"),
+    ]);
+    try {
+      const questions = ["install the node", "node keys backup", "update macOS", "nothing matches this zzz"];
+      // Not refreshed since these writes: every search scans the postings.
+      const scanned = await Promise.all(questions.map((question) => store.searchText(question, 3)));
+      await store.refreshLexicon();
+      const listed = await Promise.all(questions.map((question) => store.searchText(question, 3)));
+      const shape = (results: Awaited<ReturnType<KnowledgeStore["searchText"]>>[]) =>
+        results.map((result) => ({ ...result, hits: result.hits.map((hit) => ({ ...hit, score: Number(hit.score.toPrecision(12)) })) }));
+      expect(shape(listed)).toEqual(shape(scanned));
+      expect(listed[0]?.hits.map((hit) => hit.path)).toContain("c.md");
+    } finally {
+      await store.removeDocuments(["c.md"]);
+    }
+  });
+
   it("records the embedding space, saves vectors and searches them by cosine similarity", async () => {
     expect(await store.countPendingEmbeddings()).toBe(2);
     // Before any vector table: no space, no hits, no error.

@@ -62,14 +62,14 @@ describe("round trips per retrieveForChat (PGlite)", () => {
     return { count: client.statements.length, mode: result.mode };
   }
 
-  it("sends 2 statements for a hybrid turn (vector search with its space check, full text) and 1 for full text alone", async () => {
-    expect(await statementsOf("count the data rows per node", true)).toEqual({ count: 2, mode: "hybrid" });
-    expect(await statementsOf("count the data rows per node", false)).toEqual({ count: 1, mode: "fulltext" });
+  it("sends 3 statements for a hybrid turn (vector search with its space check; full text: the posting lists, the k rows) and 2 for full text alone", async () => {
+    expect(await statementsOf("count the data rows per node", true)).toEqual({ count: 3, mode: "hybrid" });
+    expect(await statementsOf("count the data rows per node", false)).toEqual({ count: 2, mode: "fulltext" });
   });
 
-  it("sends 2 more for a corrected typo (candidates, rescoring) and 1 more for re-embedding the corrected question", async () => {
+  it("sends 3 more for a corrected typo (candidates, rescoring from the lists) and 1 more for re-embedding the corrected question", async () => {
     const typo = await statementsOf("count the data rwos per nodde", true);
     expect(typo.mode).toBe("hybrid");
-    expect(typo.count).toBe(5);
+    expect(typo.count).toBe(7);
   });
 });

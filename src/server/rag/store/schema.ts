@@ -118,6 +118,20 @@ CREATE TABLE sources (
 );
 `,
   },
+  {
+    // Full-text impact lists (term-impacts.ts): each term's postings packed into one value, rebuilt
+    // at each lexicon refresh. Stored out of line uncompressed: a search reads them whole, and
+    // decompressing would cost more than the space saved.
+    version: 5,
+    sql: `
+CREATE TABLE term_impacts (
+  term text PRIMARY KEY,
+  df integer NOT NULL,
+  postings text NOT NULL
+);
+ALTER TABLE term_impacts ALTER COLUMN postings SET STORAGE EXTERNAL;
+`,
+  },
 ];
 
 const MIGRATION_LOCK_KEY = 7_243_114_001;
