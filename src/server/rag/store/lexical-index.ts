@@ -125,9 +125,11 @@ export async function refreshLexicon(client: SqlClient): Promise<void> {
   });
   // Fresh planner statistics: after a bulk ingest the stale ones make it scan every posting instead of
   // probing the (term, chunk) index for the question's few terms (94 ms instead of a few, measured on PGlite).
-  // VACUUM also sets the visibility map, so scoring reads the postings from the covering index alone.
-  await client.exec("VACUUM ANALYZE chunk_terms");
-  await client.exec("ANALYZE lexicon, chunks, term_top_postings, term_impacts");
+  // VACUUM also sets the visibility map, so scoring reads the postings from the covering index alone;
+  // on the tables the refresh rewrote, it frees the old rows' space for the next refresh (PGlite runs no
+  // autovacuum: without it each refresh would leave a dead copy of the posting lists behind).
+  await client.exec("VACUUM ANALYZE chunk_terms, lexicon, term_top_postings, term_impacts");
+  await client.exec("ANALYZE chunks");
 }
 
 async function readLexiconMeta(client: SqlExecutor): Promise<z.infer<typeof lexiconMetaSchema> | null> {
