@@ -218,6 +218,21 @@ describe("full-text index maintenance (PGlite through the lower layers)", () => 
     expect(await store.upgradeLexicalIndex()).toBe(false);
   });
 
+  it("asks for a refresh, without rebuilding the postings, of an index refreshed before the packed posting lists", async () => {
+    expect(await store.upgradeLexicalIndex()).toBe(false);
+    const postings = await count("SELECT count(*)::int AS count FROM chunk_terms");
+    // What a version without the lists recorded: no `impacts` in the meta, no lists.
+    await client.exec("UPDATE quire_meta SET value = value - 'impacts' WHERE key = 'lexicon'");
+    await client.exec("DELETE FROM term_impacts");
+    const before = await store.searchText("bukcet quorum dataWorkerCount", 10);
+    expect(await store.upgradeLexicalIndex()).toBe(true);
+    expect(await count("SELECT count(*)::int AS count FROM chunk_terms")).toBe(postings);
+    await store.refreshLexicon();
+    expect(await count("SELECT count(*)::int AS count FROM term_impacts")).toBeGreaterThan(0);
+    expect(await store.upgradeLexicalIndex()).toBe(false);
+    expect(await store.searchText("bukcet quorum dataWorkerCount", 10)).toEqual(before);
+  });
+
   it("drops the postings of a removed or replaced document", async () => {
     expect((await store.searchText("bucket", 10)).hits.map((hit) => hit.path)).toEqual(["storage.md"]);
     const storagePostings = await count(

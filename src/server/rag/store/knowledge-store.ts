@@ -3,6 +3,7 @@ import { documentTitleRowSchema, parseRows, storedDocumentRowSchema, type LastIn
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import {
   lexicalIndexCurrent,
+  postingListsRecorded,
   rebuildPostings,
   refreshLexicon,
   searchLexical,
@@ -92,7 +93,8 @@ export interface KnowledgeStore {
   /**
    * Before writes: rebuilds every posting from the stored chunks when another
    * analyzer version wrote them (an upgrade), without re-chunking or re-embedding.
-   * Returns true when it rebuilt; `refreshLexicon` must follow.
+   * Returns true when `refreshLexicon` must follow even if no document changes: it rebuilt, or
+   * the last refresh predates the packed posting lists.
    */
   upgradeLexicalIndex(): Promise<boolean>;
   /** After writes: rebuilds the typo-correction vocabulary from the postings and records the analyzer version. */
@@ -168,7 +170,8 @@ export function createKnowledgeStore(client: SqlClient, options: KnowledgeStoreO
     countDocumentsByPrefix: (prefixes) => countDocumentsByPrefix(client, prefixes),
     upgradeLexicalIndex: async () => {
       writable();
-      if (await lexicalIndexCurrent(client)) return false;
+      // Current postings still need a refresh when it did not build the posting lists yet (an upgrade).
+      if (await lexicalIndexCurrent(client)) return !(await postingListsRecorded(client));
       await rebuildPostings(client);
       return true;
     },

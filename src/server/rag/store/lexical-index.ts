@@ -147,6 +147,16 @@ export async function lexicalIndexCurrent(client: SqlClient): Promise<boolean> {
   return Number(rows[0]?.count ?? 0) === 0;
 }
 
+/**
+ * True when the last refresh recorded whether it built the packed posting lists
+ * (term-impacts.ts); false on an index last refreshed by a version without them,
+ * which the next ingest then refreshes even when no document changed.
+ */
+export async function postingListsRecorded(client: SqlClient): Promise<boolean> {
+  const rows = await client.query("SELECT jsonb_typeof(value->'impacts') = 'boolean' AS recorded FROM quire_meta WHERE key = 'lexicon'");
+  return rows[0]?.recorded === true;
+}
+
 const REBUILD_BATCH = 500;
 
 /** Re-analyzes every stored chunk (after an analyzer change or an upgrade), without touching chunks or vectors. */
