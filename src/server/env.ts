@@ -82,7 +82,7 @@ export const envSchema = z.object({
    * Under load the gathering window widens (up to 250 ms) so that all streaming answers together
    * relay about this many events per second: the server's work per answer is per event (0: never widens).
    */
-  QUIRE_STREAM_RELAY_RATE: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  QUIRE_STREAM_RELAY_RATE: z.coerce.number().int().min(0).max(1_000_000).default(500),
   QUIRE_VALIDATION_TIMEOUT_MS: milliseconds(5_000),
   QUIRE_MAX_RETRY_WAIT_MS: milliseconds(5_000),
   QUIRE_QUERY_EMBED_TIMEOUT_MS: milliseconds(10_000),

@@ -31,15 +31,16 @@ async function guarded(chunks: string[], options: { coalesce?: boolean } = {}): 
 const token = (text: string) => `data: ${JSON.stringify({ choices: [{ delta: { content: text } }] })}\n\n`;
 
 /** A guard over a source the test pushes into, chunk by chunk; `next` times each read. */
-function pushed(gatherMs?: number, relayRate?: number) {
+function pushed(gatherMs?: number, relayRate?: number, idleTimeoutMs = 5000) {
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   const source = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const errors: AppError[] = [];
   const stream = guardEventStream(source, {
     context: { provider: "chutes", source: "apiKey", model: "m" },
-    idleTimeoutMs: 5000,
+    idleTimeoutMs,
     controller: new AbortController(),
     onToken: () => undefined,
-    onError: (error) => error,
+    onError: (error) => (errors.push(error), error),
     coalesce: true,
     ...(gatherMs !== undefined && { gatherMs }),
     ...(relayRate !== undefined && { relayRate }),
@@ -47,6 +48,7 @@ function pushed(gatherMs?: number, relayRate?: number) {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
   return {
+    errors,
     push: (text: string) => controller?.enqueue(encoder.encode(text)),
     close: () => controller?.close(),
     next: async () => {
@@ -55,6 +57,8 @@ function pushed(gatherMs?: number, relayRate?: number) {
       return { text: done ? undefined : decoder.decode(value), waited: performance.now() - began };
     },
     cancel: () => reader.cancel(),
+    /** A read that has not settled yet, for a cancel to meet. */
+    pending: () => reader.read(),
   };
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -194,6 +198,39 @@ describe("the event stream guard", () => {
       silent.close();
       await silent.next();
       expect(streamingAnswers()).toBe(before);
+    });
+
+    it("does not count, nor time out, an answer cancelled while a read waits on its unfinished first line", async () => {
+      const before = streamingAnswers();
+      const stream = pushed(20, 500, 150);
+      // The first token without its line end: nothing relayed yet, a read waiting for more.
+      stream.push(token("one").trimEnd());
+      const waiting = stream.pending();
+      await sleep(10);
+      await stream.cancel();
+      await waiting.catch(() => undefined);
+      await sleep(300);
+      expect(streamingAnswers()).toBe(before);
+      expect(stream.errors).toEqual([]);
+    });
+
+    it("never holds back the first token or the end, however wide the window", async () => {
+      // A budget of 1 event a second: the window is at its widest from the first token on.
+      const stream = pushed(20, 1);
+      stream.push(token("one"));
+      const first = await stream.next();
+      expect(first.text).toBe(token("one"));
+      expect(first.waited).toBeLessThan(100);
+      stream.push(token("two"));
+      setTimeout(() => stream.close(), 20);
+      const rest = await stream.next();
+      expect(rest.text).toBe(token("two"));
+      expect(rest.waited).toBeLessThan(MAX_GATHER_MS - 50);
+      expect((await stream.next()).text).toBeUndefined();
+    });
+
+    it("keeps the widened window inside half the idle timeout", () => {
+      expect(gatherWindow(20, 1, 1, 60)).toBe(60);
     });
 
     it("holds the next event for the widened window when the rate is exceeded", async () => {

@@ -40,11 +40,11 @@ export function streamingAnswers(): number {
 /**
  * The gathering window: `gatherMs`, widened when `streams` answers relaying at that pace
  * would exceed `relayRate` events per second together (each then relays every
- * streams / relayRate seconds), and never beyond MAX_GATHER_MS.
+ * streams / relayRate seconds), and never beyond `limit`.
  */
-export function gatherWindow(gatherMs: number, relayRate: number, streams: number): number {
+export function gatherWindow(gatherMs: number, relayRate: number, streams: number, limit = MAX_GATHER_MS): number {
   if (gatherMs <= 0 || relayRate <= 0) return Math.max(0, gatherMs);
-  return Math.max(gatherMs, Math.min(MAX_GATHER_MS, (streams * 1000) / relayRate));
+  return Math.max(gatherMs, Math.min(limit, (streams * 1000) / relayRate));
 }
 
 /** What a read that has not settled yet stands for while the guard looks for chunks that already arrived. */
@@ -102,6 +102,8 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   let tokenSeen = false;
   // Counted among the streaming answers from the first token until the stream ends, fails or is cancelled.
   let counted = false;
+  // Set once the output has ended or been cancelled: nothing is counted, relayed or timed after it.
+  let ended = false;
   const uncount = () => {
     if (!counted) return;
     counted = false;
@@ -110,7 +112,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   const watched: EventStreamGuard = {
     ...guard,
     onToken: () => {
-      if (!tokenSeen && !counted) {
+      if (!tokenSeen && !counted && !ended) {
         counted = true;
         streaming++;
       }
@@ -122,9 +124,16 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   const encoder = new TextEncoder();
   const gatherMs = guard.gatherMs ?? 0;
   const relayRate = guard.relayRate ?? 0;
+  // The idle timer is armed at each relay: a widened window stays well inside it.
+  const widest = Math.min(MAX_GATHER_MS, guard.idleTimeoutMs / 2);
   let lastRelay = 0;
   let pending = "";
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    ended = true;
+    uncount();
+    clearTimeout(idleTimer);
+  };
   const armIdle = () => {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
@@ -143,8 +152,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   let failed = false;
   const endWithError = (controller: ReadableStreamDefaultController<Uint8Array>, error: AppError, before = "") => {
     failed = true;
-    uncount();
-    clearTimeout(idleTimer);
+    stop();
     guard.onError(error);
     guard.controller.abort(error);
     reader.cancel(error).catch(() => undefined);
@@ -154,19 +162,22 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   };
 
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    clearTimeout(idleTimer);
+    if (ended) return;
+    // Ended before the last line is looked at: a first token found there opens the gate but is not counted.
+    stop();
     const last = pending + decoder.decode();
     const error = last ? inspectLine(last, watched, tokenSeen) : undefined;
     if (error) return endWithError(controller, error);
     if (last) controller.enqueue(encoder.encode(last));
     // An answer that ended cleanly without any token still settles the gate.
     guard.onToken();
-    uncount();
     controller.close();
   };
 
   /** Relays the complete lines of the network chunks read together; false when they held none (part of a line). */
   const relay = (controller: ReadableStreamDefaultController<Uint8Array>, values: readonly Uint8Array[]): boolean => {
+    // A cancel while the reads were pending: they came back done or with data for nobody.
+    if (ended) return true;
     armIdle();
     let text = pending;
     for (const value of values) text += decoder.decode(value, { stream: true });
@@ -203,7 +214,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   const arrivedAfter = async (first: Uint8Array): Promise<Uint8Array[]> => {
     const values = [first];
     // Gathering: wait for more until `gatherMs` after the last relay; otherwise take only what is there.
-    const wait = guard.coalesce && tokenSeen && gatherMs > 0 ? lastRelay + gatherWindow(gatherMs, relayRate, streaming) - performance.now() : 0;
+    const wait = guard.coalesce && tokenSeen && gatherMs > 0 ? lastRelay + gatherWindow(gatherMs, relayRate, streaming, widest) - performance.now() : 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const until = wait > 1 ? new Promise<typeof NOT_ARRIVED>((resolve) => (timer = setTimeout(resolve, wait, NOT_ARRIVED))) : notArrived;
     try {
@@ -233,33 +244,42 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      // A pull that enqueues nothing is not called again, so read on until a whole line
-      // has passed: a network chunk can end inside a line (the stream used to stall there
-      // until the idle timeout).
-      while (!failed) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await read();
-        } catch (error) {
-          const reason = guard.controller.signal.reason;
-          if (reason instanceof AppError) return endWithError(controller, reason);
-          if (guard.controller.signal.aborted) {
-            uncount();
-            clearTimeout(idleTimer);
-            controller.error(error);
-            return;
-          }
-          return endWithError(controller, connectionFailure(guard.context, "midstream"));
-        }
-        if (result.done) return finish(controller);
-        if (relay(controller, await arrivedAfter(result.value))) return;
+      try {
+        await pullLines(controller);
+      } catch (error) {
+        stop();
+        throw error;
       }
     },
     cancel(reason) {
-      uncount();
-      clearTimeout(idleTimer);
+      stop();
       guard.controller.abort(reason);
       return reader.cancel(reason).catch(() => undefined);
     },
   });
+
+  async function pullLines(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    // A pull that enqueues nothing is not called again, so read on until a whole line
+    // has passed: a network chunk can end inside a line (the stream used to stall there
+    // until the idle timeout).
+    while (!failed && !ended) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await read();
+      } catch (error) {
+        // Cancelled meanwhile: the failure of the read is the cancel's own.
+        if (ended) return;
+        const reason = guard.controller.signal.reason;
+        if (reason instanceof AppError) return endWithError(controller, reason);
+        if (guard.controller.signal.aborted) {
+          stop();
+          controller.error(error);
+          return;
+        }
+        return endWithError(controller, connectionFailure(guard.context, "midstream"));
+      }
+      if (result.done) return finish(controller);
+      if (relay(controller, await arrivedAfter(result.value))) return;
+    }
+  }
 }
