@@ -52,11 +52,12 @@ function watching(client: SqlClient): SqlClient & { texts: string[] } {
   return wrapped;
 }
 
-/** The lists answer with their rows read by id; the pruned statement answers alone after them; otherwise the full scan ran. */
+/** Which path scored: the lists are always asked first, the pruned statement after them, the full scan last. */
 function pathOf(texts: readonly string[]): Path {
-  if (texts.length === 2 && texts[1]!.includes("WHERE c.id = ANY($1::bigint[])")) return "lists";
-  if (texts.length === 2 && texts[1]!.includes(PRUNED_SCORE_FUNCTION)) return "pruned";
-  return "full";
+  if (texts.some((text) => text.includes("FROM q JOIN chunk_terms p ON p.term = q.term CROSS JOIN s"))) return "full";
+  if (texts.some((text) => text.includes(PRUNED_SCORE_FUNCTION))) return "pruned";
+  if (texts.some((text) => text.includes("LEFT JOIN term_impacts t"))) return "lists";
+  throw new Error(`no scoring statement among ${texts.length}`);
 }
 
 /** Makes the next searches skip the lists, as in an index refreshed before they existed. */
@@ -138,8 +139,40 @@ describe("fast full-text paths (PGlite)", () => {
   it("answers a question no chunk matches from the lists alone, with every df 0", async () => {
     client.texts.length = 0;
     const none = await store.searchText("zzzunknownword qqqnothing", 5);
+    expect(pathOf(client.texts)).toBe("lists");
     expect(none.hits).toEqual([]);
     expect(none.terms.every((term) => term.df === 0)).toBe(true);
+  });
+
+  it("scans the postings, with the same answers, when a list does not read back as written", async () => {
+    const question = questions[0]!;
+    const good = await store.searchText(question, 5);
+    const [term] = (await raw.query("SELECT term FROM term_impacts ORDER BY df DESC LIMIT 1")) as { term: string }[];
+    await raw.query("UPDATE term_impacts SET postings = 'AAAA' WHERE term = $1", [term!.term]);
+    client.texts.length = 0;
+    const fallback = await store.searchText(term!.term, 5);
+    expect(pathOf(client.texts)).not.toBe("lists");
+    expect(fallback.hits.length).toBeGreaterThan(0);
+    await store.refreshLexicon();
+    expect(await store.searchText(question, 5)).toEqual(good);
+  });
+
+  it("keeps to the SQL paths when a chunk id outgrows the lists' int32", async () => {
+    await raw.exec("SELECT setval(pg_get_serial_sequence('chunks', 'id'), 3000000000)");
+    await store.replaceDocument({ path: "big.md", title: "Big", url: null, date: null, checksum: "1" }, [
+      { path: "big.md", ordinal: 0, title: "Big", heading: "Big", url: null, text: `bigonly ${VOCABULARY[1]}`, tokenCount: 2 },
+    ]);
+    await store.refreshLexicon();
+    expect((await raw.query("SELECT value->'impacts' AS impacts FROM quire_meta WHERE key = 'lexicon'"))[0]?.impacts).toBe(false);
+    client.texts.length = 0;
+    const found = await store.searchText(`bigonly ${VOCABULARY[1]}`, 5);
+    expect(pathOf(client.texts)).toBe("pruned");
+    expect(found.hits[0]?.path).toBe("big.md");
+    expect(Number(found.hits[0]?.id)).toBeGreaterThan(2 ** 31);
+    // An index without lists still counts as refreshed: no refresh at every ingest.
+    expect(await store.upgradeLexicalIndex()).toBe(false);
+    await store.removeDocuments(["big.md"]);
+    await store.refreshLexicon();
   });
 
   it("without the lists, searches through the plan-cached function, and without it runs the statement directly with the same answers", async () => {

@@ -309,6 +309,14 @@ describe("PGlite on disk", () => {
       expect(await reopened.listDocuments()).toEqual([{ path: "kept.md", checksum: "c1" }]);
       await expect(reopened.removeDocuments(["kept.md"])).rejects.toThrow(/read-only/);
       await reopened.close();
+      // An index at an older schema version cannot be opened read-only (that would migrate it), and says so.
+      const writable = await openStore({ dataDir: path.join(dataDir, "index") });
+      await writable.close();
+      const { openPgliteClient } = await import("@/src/server/rag/store/pglite-client");
+      const raw = await openPgliteClient(path.join(dataDir, "index"));
+      await raw.exec("DELETE FROM quire_migrations WHERE version = (SELECT max(version) FROM quire_migrations)");
+      await raw.close();
+      await expect(openStore({ dataDir: path.join(dataDir, "index"), readOnly: true })).rejects.toThrow(/written by an older version of Quire/);
     } finally {
       process.env.QUIRE_DATA_DIR = previous;
       resetEnvForTests();

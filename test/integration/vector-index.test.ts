@@ -25,6 +25,17 @@ describe("the HNSW index (PGlite)", () => {
     expect(await options()).toEqual(["m=32", "ef_construction=128"]);
   });
 
+  it("rebuilds an index built with other parameters (before an upgrade), and leaves a current one alone", async () => {
+    await client.exec("DROP INDEX chunk_vectors_hnsw; CREATE INDEX chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding vector_cosine_ops)");
+    expect(await options()).toBeNull();
+    const oid = async () => (await client.query("SELECT to_regclass('chunk_vectors_hnsw')::oid::int AS oid"))[0]?.oid;
+    await buildVectorIndex(client);
+    expect(await options()).toEqual(["m=32", "ef_construction=128"]);
+    const rebuilt = await oid();
+    await buildVectorIndex(client);
+    expect(await oid()).toBe(rebuilt);
+  });
+
   it("searches with ef_search at Quire's default in every session", async () => {
     const [setting] = await client.query("SELECT current_setting('hnsw.ef_search') AS value");
     expect(Number(setting?.value)).toBe(DEFAULT_EF_SEARCH);

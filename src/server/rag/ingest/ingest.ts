@@ -215,10 +215,10 @@ export async function ingestDirectory(options: IngestOptions): Promise<IngestSum
   return store.exclusive(async () => {
     const interrupted = (await store.status()).lastIngest?.summary?.inProgress === true;
     await store.recordIngest({ inProgress: true });
-    const rebuilt = await store.upgradeLexicalIndex();
+    const refreshNeeded = await store.upgradeLexicalIndex();
     const counts = await syncDocuments(options);
     options.signal?.throwIfAborted();
-    if (interrupted || rebuilt || counts.added + counts.updated + counts.renamed + counts.removed > 0) await store.refreshLexicon();
+    if (interrupted || refreshNeeded || counts.added + counts.updated + counts.renamed + counts.removed > 0) await store.refreshLexicon();
     const summary: IngestSummary = { ...counts, ...(await embedIfKeyed(options)), durationMs: Math.round(now() - started) };
     await store.recordIngest({ ...summary });
     return summary;

@@ -5,7 +5,7 @@ import { createKnowledgeStore, type KnowledgeStore } from "@/src/server/rag/stor
 import { acquireStoreLock, type LockPurpose, type LockTimings } from "@/src/server/rag/store/lock";
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
 import { openPostgresClient, redactDatabaseUrl } from "@/src/server/rag/store/postgres-client";
-import { isMigrated, migrate } from "@/src/server/rag/store/schema";
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "@/src/server/rag/store/schema";
 import { isInsufficientPrivilege, StoreError, type SqlClient } from "@/src/server/rag/store/sql-client";
 import { withAdvisoryLock } from "@/src/server/rag/store/advisory-lock";
 
@@ -97,8 +97,15 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
 async function prepareSchema(client: SqlClient, readOnly: boolean, where = "the embedded store"): Promise<void> {
   try {
     if (!readOnly) await migrate(client);
-    else if (!(await isMigrated(client))) {
-      throw new StoreError("schema_missing", "The knowledge index is empty: run `npx quire ingest` first.");
+    else {
+      const version = await schemaVersion(client);
+      if (version === 0) throw new StoreError("schema_missing", "The knowledge index is empty: run `npx quire ingest` first.");
+      if (version < LATEST_SCHEMA_VERSION) {
+        throw new StoreError(
+          "schema_missing",
+          "The knowledge index was written by an older version of Quire: run `npx quire ingest` or start the server once to upgrade it.",
+        );
+      }
     }
   } catch (error) {
     await client.close();

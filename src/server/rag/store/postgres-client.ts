@@ -73,7 +73,9 @@ async function ensurePgvector(client: SqlExecutor, where: string): Promise<void>
 export async function connectPostgres(databaseUrl: string): Promise<SqlClient> {
   const where = redactDatabaseUrl(databaseUrl);
   // Every connection searches at Quire's ef_search, so a vector search needs no SET (store-reads.ts).
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, options: `-c ${EF_SEARCH_SETTING}` });
+  // extra_float_digits=3: float8 values come back exact whatever the role or database sets (full text's
+  // posting lists take their idf from SQL and must compute with the very value the SQL scan uses).
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, options: `-c ${EF_SEARCH_SETTING} -c extra_float_digits=3` });
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => undefined);
   try {

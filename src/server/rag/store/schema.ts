@@ -160,11 +160,18 @@ export async function migrate(client: SqlClient): Promise<void> {
   await ensurePrunedScoreFunction(client);
 }
 
+/** The schema version applied (0: none), for read-only opens, which may not migrate. */
+export async function schemaVersion(client: SqlClient): Promise<number> {
+  const rows = await client.query("SELECT to_regclass('quire_migrations')::text AS name");
+  if (rows[0]?.name == null) return 0;
+  const applied = await client.query("SELECT coalesce(max(version), 0)::int AS version FROM quire_migrations");
+  return Number(applied[0]?.version ?? 0);
+}
+
+/** The version this code's schema is at. */
+export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;
+
 /** True when the schema exists at the latest version (used by read-only opens). */
 export async function isMigrated(client: SqlClient): Promise<boolean> {
-  const rows = await client.query("SELECT to_regclass('quire_migrations')::text AS name");
-  if (rows[0]?.name == null) return false;
-  const latest = migrations.at(-1)?.version ?? 0;
-  const applied = await client.query("SELECT coalesce(max(version), 0)::int AS version FROM quire_migrations");
-  return Number(applied[0]?.version ?? 0) >= latest;
+  return (await schemaVersion(client)) >= LATEST_SCHEMA_VERSION;
 }

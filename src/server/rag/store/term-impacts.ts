@@ -1,5 +1,8 @@
 import "server-only";
+import { z } from "zod";
 import { BM25, idfSql, pseudoFrequencySql } from "@/src/server/rag/lexical/bm25";
+import { log } from "@/src/server/log";
+import { parseRows } from "@/src/server/rag/store/rows";
 import type { SqlExecutor } from "@/src/server/rag/store/sql-client";
 
 /**
@@ -18,8 +21,11 @@ import type { SqlExecutor } from "@/src/server/rag/store/sql-client";
  *   expression (bm25.ts) over the refresh's average body length.
  * - A search reads the question terms' rows and their idf, computed by the full scan's SQL
  *   (one statement), merges the lists and scores each chunk with the full scan's arithmetic,
- *   operation for operation in float8 and terms added in the same order: the same scores,
- *   bit for bit, so the same top k with the same ties. A second statement reads the k rows.
+ *   operation for operation in float8, a chunk's terms added in the question's order. That is
+ *   the order in which the full scan's aggregate adds them under its usual plan (a nested loop
+ *   over the question's terms), and then the scores are the same bit for bit; under another
+ *   plan they may differ in the last bits, never in the ranking beyond exact ties, which both
+ *   break by chunk id. A second statement reads the k rows.
  * - Trusted only while the postings generation is the refresh's and the refresh says it built
  *   the lists (`impacts` in the lexicon meta); otherwise the caller takes the SQL paths.
  */
@@ -186,6 +192,18 @@ const LISTS_SQL = `WITH control AS (
 const ROWS_SQL = `SELECT c.id::text AS id, (SELECT d.path FROM documents d WHERE d.id = c.document_id) AS path, c.title, c.heading, c.url, c.content
   FROM chunks c WHERE c.id = ANY($1::bigint[])`;
 
+const listRowSchema = z.object({
+  chunks: z.number().nullable(),
+  average: z.number().nullable(),
+  current: z.boolean().nullable(),
+  term: z.string().nullable(),
+  df: z.number().int().positive().nullable(),
+  idf: z.number().finite().nullable(),
+  postings: z.string().nullable(),
+});
+
+const chunkRowSchema = z.object({ id: z.coerce.string() }).passthrough();
+
 export interface ListSearch {
   /** The top k rows, in the full scan's order and shape (id, path, …, score, matched). */
   rows: Record<string, unknown>[];
@@ -201,26 +219,33 @@ export async function searchPostingLists(
   terms: readonly { term: string; weight: number }[],
   k: number,
 ): Promise<ListSearch | null> {
-  const found = await executor.query(LISTS_SQL, [terms.map((term) => term.term)]);
-  const control = found[0];
-  if (control === undefined || control.current !== true) return null;
-  const chunks = Number(control.chunks);
-  const averageBodyLength = Number(control.average);
-  if (!Number.isFinite(chunks) || !Number.isFinite(averageBodyLength)) return null;
-  const dfs = new Map<string, number>();
-  const byTerm = new Map<string, { idf: number; postings: string }>();
-  for (const row of found) {
-    if (typeof row.term !== "string" || typeof row.postings !== "string") continue;
-    dfs.set(row.term, Number(row.df));
-    byTerm.set(row.term, { idf: Number(row.idf), postings: row.postings });
+  let found: z.infer<typeof listRowSchema>[];
+  let decoded: Map<string, { idf: number; ids: Int32Array; frequencies: Float64Array }>;
+  try {
+    found = parseRows(listRowSchema, await executor.query(LISTS_SQL, [terms.map((term) => term.term)]));
+    decoded = new Map(
+      found.flatMap((row) =>
+        row.term !== null && row.postings !== null && row.idf !== null ? [[row.term, { idf: row.idf, ...decodePostings(row.postings) }] as const] : [],
+      ),
+    );
+  } catch (error) {
+    // Lists that do not read back as written: the SQL paths still answer, exactly.
+    log().warn({ err: error }, "full-text posting lists unreadable; scanning the postings instead");
+    return null;
   }
+  const control = found[0];
+  if (control === undefined || control.current !== true || control.chunks === null || control.average === null) return null;
+  const { chunks, average: averageBodyLength } = control;
+  const dfs = new Map(found.flatMap((row) => (row.term !== null && row.df !== null ? [[row.term, row.df] as const] : [])));
   // In the question's order, a repeated term twice: the order and the multiset the full scan's join adds up.
-  const asked = terms.filter((term) => byTerm.has(term.term));
-  const decoded = new Map([...byTerm].map(([term, { postings }]) => [term, decodePostings(postings)]));
-  const lists = asked.map((term) => ({ ...decoded.get(term.term)!, coefficient: term.weight * byTerm.get(term.term)!.idf }));
+  const asked = terms.filter((term) => decoded.has(term.term));
+  const lists = asked.map((term) => {
+    const { idf, ids, frequencies } = decoded.get(term.term)!;
+    return { ids, frequencies, coefficient: term.weight * idf };
+  });
   const top = topChunks(lists, k);
   if (top.length === 0) return { rows: [], dfs, chunks, averageBodyLength };
-  const rows = new Map((await executor.query(ROWS_SQL, [top.map((chunk) => chunk.id)])).map((row) => [String(row.id), row]));
+  const rows = new Map(parseRows(chunkRowSchema, await executor.query(ROWS_SQL, [top.map((chunk) => chunk.id)])).map((row) => [row.id, row]));
   return {
     rows: top.flatMap((chunk) => {
       const row = rows.get(String(chunk.id));

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/src/server/log";
 import { embeddingSpaceSchema } from "@/src/server/rag/store/rows";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import type { EmbeddingSpace } from "@/src/server/rag/types";
@@ -74,8 +75,30 @@ export async function dropVectorIndex(executor: SqlExecutor): Promise<void> {
  */
 const INDEX_BUILD_MEMORY = "512MB";
 
+/** The options an index is built with, as pg_class records them ("m=32"). */
+const EXPECTED_OPTIONS = HNSW_OPTIONS.split(",").map((option) => option.replace(/\s+/g, ""));
+
+/** The HNSW index's recorded options; null when there is no index. */
+async function vectorIndexOptions(executor: SqlExecutor): Promise<string[] | null> {
+  const rows = await executor.query(`SELECT c.reloptions FROM pg_class c WHERE c.oid = to_regclass('${VECTOR_INDEX}')`);
+  if (rows.length === 0) return null;
+  const options = rows[0]?.reloptions;
+  return Array.isArray(options) ? options.map(String) : [];
+}
+
+/**
+ * Builds the HNSW index when it is missing, and rebuilds one built with other graph
+ * parameters (an index from before HNSW_OPTIONS): a one-time cost at the ingest after an
+ * upgrade, as long as a bulk load's rebuild.
+ */
 export async function buildVectorIndex(client: SqlClient): Promise<void> {
   await client.transaction(async (executor) => {
+    const options = await vectorIndexOptions(executor);
+    if (options !== null && EXPECTED_OPTIONS.every((option) => options.includes(option))) return;
+    if (options !== null) {
+      log().info({ from: options, to: EXPECTED_OPTIONS }, "rebuilding the vector index with Quire's HNSW parameters");
+      await executor.exec(`DROP INDEX ${VECTOR_INDEX}`);
+    }
     await executor.exec(`SET LOCAL maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
     await executor.exec(`CREATE INDEX IF NOT EXISTS ${VECTOR_INDEX} ON chunk_vectors USING hnsw (embedding vector_cosine_ops) WITH (${HNSW_OPTIONS})`);
   });
