@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeQuery } from "@/src/server/rag/lexical/analyze";
+import { analyzeChunk, analyzeQuery } from "@/src/server/rag/lexical/analyze";
 import { buildSystemPrompt } from "@/src/server/rag/prompt";
 import { retrieveForChat, type RetrievedSource } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { buildRetrievalQuery, isFollowUp } from "@/src/server/rag/retrieve/follow-up";
@@ -19,7 +19,12 @@ function storeDouble(options: { text: ScoredChunk[]; vector: ScoredChunk[]; spac
     kind: "pglite", location: "memory", readOnly: true,
     close: async () => undefined, status: unused, embeddingSpace: async () => options.space,
     // Every question term counts as present once in the corpus (df 1), as the store would report it.
-    searchText: async (question) => ({ hits: options.text.map((hit) => ({ ...hit, matchedTerms: [] })), chunks: options.text.length, terms: analyzeQuery(question).map((term) => ({ ...term, df: 1, idf: 1 })) }),
+    // Each hit with the question terms it contains, as the store reports them from the postings.
+    searchText: async (question) => ({
+      hits: options.text.map((hit) => ({ ...hit, matchedTerms: analyzeQuery(question).map((term) => term.term).filter((term) => analyzeChunk(hit).terms.has(term)) })),
+      chunks: options.text.length,
+      terms: analyzeQuery(question).map((term) => ({ ...term, df: 1, idf: 1 })),
+    }),
     searchVector: unused,
     // As the store does: the index's space, and hits only for a query in it.
     searchVectorInSpace: async (query) => {
@@ -79,6 +84,16 @@ describe("retrieveForChat", () => {
     expect(result.fallbackReason).toBeUndefined();
     expect(result.sources.map((source) => [source.index, source.id])).toEqual([[1, "install"], [2, "windows"]]);
     expect(result.weak).toBe(false);
+  });
+
+  it("takes a full-text hit's terms from the search (its postings), and analyzes only the chunks that vectors alone found", async () => {
+    const { store } = storeDouble({ text: [install], vector: [windows], space });
+    const searched = await store.searchText("install windows", 5);
+    // The postings say what the chunk contains, whatever the text held when this was asked.
+    const stale = { ...store, searchText: async () => ({ ...searched, hits: searched.hits.map((hit) => ({ ...hit, text: "rewritten", matchedTerms: ["instal"] })) }) };
+    const result = await retrieveForChat({ store: stale, messages: [{ role: "user", text: "install windows" }], embedQuery: async () => ({ embedding: [1, 0, 0], model: "BAAI/bge-m3" }) });
+    const terms = Object.fromEntries(result.sources.map((source) => [source.id, source.explain.matchedTerms.map((term) => term.term)]));
+    expect(terms).toEqual({ install: ["instal"], windows: ["window"] });
   });
 
   it("falls back to full text when the query embedding fails, does not match the index, or is unavailable", async () => {

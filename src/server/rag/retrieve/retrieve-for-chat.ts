@@ -147,8 +147,10 @@ export async function retrieveForChat(input: RetrieveInput): Promise<RetrieveRes
       : firstVector;
   const fused = preferFollowUpTerms(fuseByReciprocalRank(vector.chunks, text.hits), followUpTerms(input.messages));
   const mode = vector.fallbackReason === undefined ? "hybrid" : "fulltext";
-  // The judgement and the explanations look at the same top chunks: each is analyzed once, and kept for later turns.
-  const termsOf: ChunkTerms = chunkTerms;
+  // The judgement and the explanations ask which question terms a top chunk contains. A full-text hit
+  // says so itself (its matched terms are the postings of the question's terms); any other chunk is
+  // analyzed, once, and kept for later turns.
+  const termsOf: ChunkTerms = (chunk) => (chunk.matchedTerms !== undefined ? new Set(chunk.matchedTerms) : chunkTerms(chunk));
   const verdict = judgeRetrieval({ terms: text.terms, fused, mode, chunks: text.chunks, termsOf });
   return {
     sources: fused.slice(0, k).map((chunk, position) => toSource(chunk, position, text.terms, termsOf)),

@@ -109,14 +109,19 @@ export async function searchVector(
  * the same snapshot as the vectors, so nothing cached can go stale when another
  * Quire instance ingests into the same PostgreSQL. A query from another space
  * never reaches the distance operator (a one-time filter gates the index scan).
+ * The nearest chunks are a materialized CTE, and a chunk's path a probe per row: as
+ * one joined query, PostgreSQL 15 planned a scan of the documents around the vector
+ * search at 3,000 chunks, sorting every vector once per document (hybrid p50 488 ms).
  */
-const SPACE_SEARCH_SQL = `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value)
+const SPACE_SEARCH_SQL = `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value),
+  nearest AS MATERIALIZED (
+    SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
+    WHERE (SELECT lower(value->>'model') = lower($3) AND (value->>'dimensions')::int = $4 FROM space)
+    ORDER BY embedding <=> $1::vector LIMIT $2)
   SELECT space.value AS space, hit.* FROM space LEFT JOIN LATERAL (
-    SELECT ${SELECT_CHUNK}, (1 - nearest.distance)::float8 AS score, nearest.distance
-    FROM (SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
-          WHERE lower(space.value->>'model') = lower($3) AND (space.value->>'dimensions')::int = $4
-          ORDER BY embedding <=> $1::vector LIMIT $2) AS nearest
-    JOIN chunks c ON c.id = nearest.chunk_id JOIN documents d ON d.id = c.document_id) AS hit ON true
+    SELECT c.id::text AS id, (SELECT d.path FROM documents d WHERE d.id = c.document_id) AS path, c.title, c.heading, c.url, c.content,
+           (1 - nearest.distance)::float8 AS score, nearest.distance
+    FROM nearest JOIN chunks c ON c.id = nearest.chunk_id) AS hit ON true
   ORDER BY hit.distance, hit.id`;
 
 const spaceSearchRowSchema = z.object({ space: z.unknown(), id: z.unknown() }).passthrough();
