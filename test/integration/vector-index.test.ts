@@ -16,13 +16,13 @@ describe("the HNSW index (PGlite)", () => {
   const options = async () =>
     (await client.query("SELECT reloptions FROM pg_class WHERE relname = 'chunk_vectors_hnsw'"))[0]?.reloptions ?? null;
 
-  it("has m 32 and ef_construction 128 when the vector table is created, and again after a bulk load rebuilds it", async () => {
+  it("has m 48 and ef_construction 128 when the vector table is created, and again after a bulk load rebuilds it", async () => {
     await createVectorTable(client, { model: "m", dimensions: 4 });
-    expect(await options()).toEqual(["m=32", "ef_construction=128"]);
+    expect(await options()).toEqual(["m=48", "ef_construction=128"]);
     await client.transaction((executor) => dropVectorIndex(executor));
     expect(await options()).toBeNull();
     await buildVectorIndex(client);
-    expect(await options()).toEqual(["m=32", "ef_construction=128"]);
+    expect(await options()).toEqual(["m=48", "ef_construction=128"]);
   });
 
   it("rebuilds an index built with other parameters (before an upgrade), and leaves a current one alone", async () => {
@@ -30,7 +30,7 @@ describe("the HNSW index (PGlite)", () => {
     expect(await options()).toBeNull();
     const oid = async () => (await client.query("SELECT to_regclass('chunk_vectors_hnsw')::oid::int AS oid"))[0]?.oid;
     await buildVectorIndex(client);
-    expect(await options()).toEqual(["m=32", "ef_construction=128"]);
+    expect(await options()).toEqual(["m=48", "ef_construction=128"]);
     const rebuilt = await oid();
     await buildVectorIndex(client);
     expect(await oid()).toBe(rebuilt);
