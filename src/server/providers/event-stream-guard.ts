@@ -112,7 +112,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   const watched: EventStreamGuard = {
     ...guard,
     onToken: () => {
-      if (!tokenSeen && !counted && !ended) {
+      if (!tokenSeen && !ended) {
         counted = true;
         streaming++;
       }
@@ -149,9 +149,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
   // close: erroring the byte stream would make the pipes behind it drop the
   // partial answer still in their queues. The AppError itself travels through
   // the guard's failure() side channel.
-  let failed = false;
   const endWithError = (controller: ReadableStreamDefaultController<Uint8Array>, error: AppError, before = "") => {
-    failed = true;
     stop();
     guard.onError(error);
     guard.controller.abort(error);
@@ -262,7 +260,7 @@ export function guardEventStream(source: ReadableStream<Uint8Array>, guard: Even
     // A pull that enqueues nothing is not called again, so read on until a whole line
     // has passed: a network chunk can end inside a line (the stream used to stall there
     // until the idle timeout).
-    while (!failed && !ended) {
+    while (!ended) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await read();

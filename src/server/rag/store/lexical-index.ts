@@ -55,7 +55,12 @@ export interface TextSearchResult {
   terms: SearchedTerm[];
 }
 
-const lexiconMetaSchema = z.object({ analyzerVersion: z.number().int(), terms: z.number().int().nonnegative() });
+const lexiconMetaSchema = z.object({
+  analyzerVersion: z.number().int(),
+  terms: z.number().int().nonnegative(),
+  /** Whether the refresh built the packed posting lists (term-impacts.ts); absent before they existed. */
+  impacts: z.boolean().optional(),
+});
 // The meta row also holds the corpus statistics as of the refresh (chunks, averageBodyLength), read by scoring in SQL.
 
 /** Writes the postings of freshly inserted chunks (inside the caller's transaction). */
@@ -153,8 +158,7 @@ export async function lexicalIndexCurrent(client: SqlClient): Promise<boolean> {
  * which the next ingest then refreshes even when no document changed.
  */
 export async function postingListsRecorded(client: SqlClient): Promise<boolean> {
-  const rows = await client.query("SELECT jsonb_typeof(value->'impacts') = 'boolean' AS recorded FROM quire_meta WHERE key = 'lexicon'");
-  return rows[0]?.recorded === true;
+  return (await readLexiconMeta(client))?.impacts !== undefined;
 }
 
 const REBUILD_BATCH = 500;
@@ -253,7 +257,7 @@ async function score(executor: SqlExecutor, terms: readonly { term: string; weig
   const impacts = await searchPostingLists(executor, terms, k);
   if (impacts !== null) {
     return {
-      hits: impacts.rows.map((row) => ({ ...scoredChunkRowSchema.parse(row), matchedTerms: scoredRowSchema.parse(row).matched.sort() })),
+      hits: toHits(impacts.rows),
       dfs: impacts.dfs,
       statistics: { chunks: impacts.chunks, averageBodyLength: impacts.averageBodyLength },
     };
@@ -294,10 +298,15 @@ async function score(executor: SqlExecutor, terms: readonly { term: string; weig
 }
 
 /** Hits and statistics from scored rows; `control` carries the dfs and statistics (a hit row, or the pruned search's control row). */
+/** Scored rows (id, path, …, score, matched) as hits, each with the question terms it contains. */
+function toHits(rows: readonly Record<string, unknown>[]): TextHit[] {
+  return rows.map((row) => ({ ...scoredChunkRowSchema.parse(row), matchedTerms: scoredRowSchema.parse(row).matched.sort() }));
+}
+
 function toScored(rows: readonly Record<string, unknown>[], control: Record<string, unknown>): Scored {
   const first = controlRowSchema.parse(control);
   return {
-    hits: rows.map((row) => ({ ...scoredChunkRowSchema.parse(row), matchedTerms: scoredRowSchema.parse(row).matched.sort() })),
+    hits: toHits(rows),
     dfs: new Map(Object.entries(first.dfs ?? {})),
     statistics: { chunks: first.chunks, averageBodyLength: first.average },
   };

@@ -171,7 +171,3 @@ export async function schemaVersion(client: SqlClient): Promise<number> {
 /** The version this code's schema is at. */
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;
 
-/** True when the schema exists at the latest version (used by read-only opens). */
-export async function isMigrated(client: SqlClient): Promise<boolean> {
-  return (await schemaVersion(client)) >= LATEST_SCHEMA_VERSION;
-}

@@ -22,11 +22,19 @@ const VECTOR_INDEX = "chunk_vectors_hnsw";
  * time and takes no more disk (a 1024-dimension vector fills its page either way). An index
  * built with other parameters is rebuilt at the next ingest (buildVectorIndex).
  */
-export const HNSW_OPTIONS = "m = 48, ef_construction = 128";
+const HNSW_PARAMETERS = { m: 48, ef_construction: 128 } as const;
+
+/** The index as created (table creation and rebuilds), with HNSW_PARAMETERS. */
+const CREATE_VECTOR_INDEX_SQL = `CREATE INDEX IF NOT EXISTS ${VECTOR_INDEX} ON chunk_vectors USING hnsw (embedding vector_cosine_ops) WITH (${Object.entries(HNSW_PARAMETERS)
+  .map(([name, value]) => `${name} = ${value}`)
+  .join(", ")})`;
+
+/** The options as pg_class records them ("m=48"), to tell an index built with other parameters. */
+const EXPECTED_OPTIONS = Object.entries(HNSW_PARAMETERS).map(([name, value]) => `${name}=${value}`);
 
 /**
  * The HNSW candidate list of a search, set for every session (pglite-client, postgres-client).
- * pgvector's default (40) loses recall (0.93 on the dev half with HNSW_OPTIONS); 200 gains a
+ * pgvector's default (40) loses recall (0.93 on the dev half with HNSW_PARAMETERS); 200 gains a
  * little more (1.0) for half again the search time.
  */
 export const DEFAULT_EF_SEARCH = 100;
@@ -57,7 +65,7 @@ CREATE TABLE chunk_vectors (
   embedding vector(${dimensions}) NOT NULL
 );
 ALTER TABLE chunk_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
-CREATE INDEX ${VECTOR_INDEX} ON chunk_vectors USING hnsw (embedding vector_cosine_ops) WITH (${HNSW_OPTIONS});`);
+${CREATE_VECTOR_INDEX_SQL};`);
     await executor.query(
       "INSERT INTO quire_meta (key, value) VALUES ('embedding', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       [JSON.stringify({ model: space.model, dimensions })],
@@ -77,9 +85,6 @@ export async function dropVectorIndex(executor: SqlExecutor): Promise<void> {
  */
 const INDEX_BUILD_MEMORY = "512MB";
 
-/** The options an index is built with, as pg_class records them ("m=32"). */
-const EXPECTED_OPTIONS = HNSW_OPTIONS.split(",").map((option) => option.replace(/\s+/g, ""));
-
 /** The HNSW index's recorded options; null when there is no index. */
 async function vectorIndexOptions(executor: SqlExecutor): Promise<string[] | null> {
   const rows = await executor.query(`SELECT c.reloptions FROM pg_class c WHERE c.oid = to_regclass('${VECTOR_INDEX}')`);
@@ -90,7 +95,7 @@ async function vectorIndexOptions(executor: SqlExecutor): Promise<string[] | nul
 
 /**
  * Builds the HNSW index when it is missing, and rebuilds one built with other graph
- * parameters (an index from before HNSW_OPTIONS): a one-time cost at the ingest after an
+ * parameters (an index from before HNSW_PARAMETERS): a one-time cost at the ingest after an
  * upgrade, as long as a bulk load's rebuild.
  */
 export async function buildVectorIndex(client: SqlClient): Promise<void> {
@@ -102,6 +107,6 @@ export async function buildVectorIndex(client: SqlClient): Promise<void> {
       await executor.exec(`DROP INDEX ${VECTOR_INDEX}`);
     }
     await executor.exec(`SET LOCAL maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
-    await executor.exec(`CREATE INDEX IF NOT EXISTS ${VECTOR_INDEX} ON chunk_vectors USING hnsw (embedding vector_cosine_ops) WITH (${HNSW_OPTIONS})`);
+    await executor.exec(CREATE_VECTOR_INDEX_SQL);
   });
 }
