@@ -20,6 +20,32 @@ function chunk(path: string, ordinal: number, heading: string, text: string): Ch
 
 const document = (path: string, checksum: string) => ({ path, title: `Title of ${path}`, url: null, date: null, checksum });
 
+/** A deterministic dense unit vector of 1024 dimensions. */
+function seededUnitVector(seed: number): number[] {
+  let state = seed;
+  const values = Array.from({ length: 1024 }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  });
+  const norm = Math.hypot(...values);
+  return values.map((value) => value / norm);
+}
+
+/** Cosine similarity as the server computes it: of the float4 values stored. */
+function float4Cosine(left: number[], right: number[]): number {
+  let dot = 0;
+  let leftNorm = 0;
+  let rightNorm = 0;
+  left.forEach((value, index) => {
+    const a = Math.fround(value);
+    const b = Math.fround(right[index]!);
+    dot += a * b;
+    leftNorm += a * a;
+    rightNorm += b * b;
+  });
+  return dot / Math.sqrt(leftNorm * rightNorm);
+}
+
 interface Harness {
   open(): Promise<KnowledgeStore>;
   stop(): Promise<void>;
@@ -166,6 +192,22 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     // ... and only the space for a query of another model or dimension, which never reaches the distance operator.
     expect(await store.searchVectorInSpace({ embedding: query, model: "other/model" }, 2)).toEqual({ space, chunks: [] });
     expect(await store.searchVectorInSpace({ embedding: [1, 0, 0], model: "BAAI/bge-m3" }, 2)).toEqual({ space, chunks: [] });
+  });
+
+  it("searches with a dense query vector (sent in binary) at float4 precision", async () => {
+    // A provider's vectors are dense, unlike the fake's: every float crosses, none is printed.
+    const ids = (await store.searchVector(fakeEmbedding("buckets objects"), 2, { exact: true })).map((row) => row.id);
+    const dense = ids.map((_, index) => seededUnitVector(index + 11));
+    await store.saveEmbeddings(ids.map((chunkId, index) => ({ chunkId, embedding: dense[index]! })));
+    const [self] = await store.searchVector(dense[0]!, 1, { exact: true });
+    expect(self?.id).toBe(ids[0]);
+    expect(self!.score).toBeCloseTo(1, 6);
+    const query = seededUnitVector(7);
+    const found = await store.searchVectorInSpace({ embedding: query, model: "BAAI/bge-m3" }, ids.length);
+    expect(found.chunks.map((hit) => hit.id).sort()).toEqual([...ids].sort());
+    for (const hit of found.chunks) expect(hit.score).toBeCloseTo(float4Cosine(query, dense[ids.indexOf(hit.id)]!), 6);
+    // Their own vectors back, for the tests after this one.
+    for (const id of ids) await store.saveEmbeddings([{ chunkId: id, embedding: fakeEmbedding((await store.getChunk(id))!.text) }]);
   });
 
   it("replaces a chunk's vector, drops one whose chunk is gone, and stores nothing of a batch with a wrong dimension", async () => {

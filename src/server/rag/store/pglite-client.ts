@@ -4,6 +4,7 @@ import path from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { vector } from "@electric-sql/pglite-pgvector";
+import { acceptBinaryVectors } from "@/src/server/rag/store/pglite-binary-vectors";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import { EF_SEARCH_SETTING } from "@/src/server/rag/store/vector-table";
 
@@ -33,6 +34,7 @@ export async function openPgliteClient(dataDir: string | undefined): Promise<Sql
   }
   const database = await PGlite.create({ dataDir, extensions: { vector, pg_trgm } });
   await database.exec(`CREATE EXTENSION IF NOT EXISTS vector; SET ${EF_SEARCH_SETTING};`);
+  await acceptBinaryVectors(database);
   const executor = wrap(database);
   return {
     kind: "pglite",

@@ -24,6 +24,15 @@ describe("the embedded database on a worker thread", () => {
     expect(Number(setting?.value)).toBeGreaterThan(40);
   });
 
+  it("takes a vector parameter in pgvector's binary form, in and out of a transaction, and text ones still", async () => {
+    const client = await open();
+    const { encodeVectorParam } = await import("@/src/server/rag/store/vector-copy");
+    const sql = "SELECT $1::vector::text AS v";
+    expect(await client.query(sql, [encodeVectorParam([0.5, -0.25, 3])])).toEqual([{ v: "[0.5,-0.25,3]" }]);
+    expect(await client.transaction((tx) => tx.query(sql, [encodeVectorParam([1, 2])]))).toEqual([{ v: "[1,2]" }]);
+    expect(await client.query(sql, ["[1,2]"])).toEqual([{ v: "[1,2]" }]);
+  });
+
   it("runs a binary COPY from a blob, inside a transaction and outside one", async () => {
     const client = await open();
     await client.exec("CREATE TABLE copied (id bigint, embedding vector(2))");

@@ -7,6 +7,7 @@ import path from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { vector } from "@electric-sql/pglite-pgvector";
+import { acceptBinaryVectors } from "./pglite-binary-vectors";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "./pglite-thread-protocol";
 
 const READY_ID: ReadyId = 0;
@@ -41,6 +42,7 @@ async function open(): Promise<PGlite> {
   if (dataDir !== undefined) mkdirSync(path.dirname(dataDir), { recursive: true });
   const database = await PGlite.create({ dataDir, extensions: { vector, pg_trgm } });
   await database.exec(setupSql);
+  await acceptBinaryVectors(database);
   return database;
 }
 

@@ -7,9 +7,9 @@ import {
   parseRows,
   pendingChunkRowSchema,
   scoredChunkRowSchema,
-  toVectorLiteral,
 } from "@/src/server/rag/store/rows";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
+import { encodeVectorParam } from "@/src/server/rag/store/vector-copy";
 import { isChunkId } from "@/src/shared/sources";
 import { DEFAULT_EF_SEARCH, readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
 import type { StoreStatus } from "@/src/server/rag/store/knowledge-store";
@@ -86,7 +86,7 @@ export async function searchVector(
   k: number,
   options: { exact?: boolean; efSearch?: number },
 ): Promise<ScoredChunk[]> {
-  const params = [toVectorLiteral(embedding), k];
+  const params = [encodeVectorParam(embedding), k];
   const efSearch = Math.max(k, Math.min(1000, Math.trunc(options.efSearch ?? DEFAULT_EF_SEARCH)));
   try {
     if (!options.exact && efSearch === DEFAULT_EF_SEARCH) {
@@ -140,7 +140,7 @@ export async function searchVectorInSpace(
 ): Promise<SpaceSearchResult> {
   let rows: Record<string, unknown>[];
   try {
-    rows = await client.query(SPACE_SEARCH_SQL, [toVectorLiteral(query.embedding), k, query.model, query.embedding.length]);
+    rows = await client.query(SPACE_SEARCH_SQL, [encodeVectorParam(query.embedding), k, query.model, query.embedding.length]);
   } catch (error) {
     if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return { space: null, chunks: [] };
     throw error;
@@ -180,6 +180,6 @@ export async function pendingEmbeddings(client: SqlClient, limit: number, after 
 
 /** The query plan of a vector search, to check that the HNSW index is used. */
 export async function explainVectorSearch(client: SqlClient, embedding: number[], k: number): Promise<string> {
-  const rows = await client.query(`EXPLAIN ${VECTOR_SEARCH_SQL}`, [toVectorLiteral(embedding), k]);
+  const rows = await client.query(`EXPLAIN ${VECTOR_SEARCH_SQL}`, [encodeVectorParam(embedding), k]);
   return rows.map((row) => String(Object.values(row)[0])).join("\n");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeVectorArray, encodeVectorCopy } from "@/src/server/rag/store/vector-copy";
+import { encodeVectorArray, encodeVectorCopy, encodeVectorParam } from "@/src/server/rag/store/vector-copy";
 
 describe("encodeVectorCopy", () => {
   it("writes PostgreSQL's binary COPY layout with pgvector's vector encoding", () => {
@@ -55,5 +55,17 @@ describe("encodeVectorArray", () => {
   it("refuses a value that is not finite and an empty vector", () => {
     expect(() => encodeVectorArray([[1, Number.NaN]], 1)).toThrow(/finite/);
     expect(() => encodeVectorArray([[]], 1)).toThrow(/dimensions/);
+  });
+});
+
+describe("encodeVectorParam", () => {
+  it("writes one vector as vector_recv reads it: int16 dimensions, int16 unused, big-endian float4s", () => {
+    const bytes = encodeVectorParam([1, -0.5]);
+    expect([...bytes]).toEqual([0, 2, 0, 0, 0x3f, 0x80, 0, 0, 0xbf, 0, 0, 0]);
+  });
+
+  it("refuses a value that is not finite and an empty vector", () => {
+    expect(() => encodeVectorParam([Number.NaN])).toThrow(/finite/);
+    expect(() => encodeVectorParam([])).toThrow(/0 dimensions/);
   });
 });

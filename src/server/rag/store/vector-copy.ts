@@ -70,6 +70,20 @@ export function encodeVectorCopy(rows: readonly EmbeddedChunk[]): Uint8Array<Arr
 }
 
 /**
+ * One `vector` parameter in pgvector's binary form, for a search: both drivers send a byte
+ * parameter in binary format (PGlite with the serializer of pglite-binary-vectors.ts), so the
+ * server reads it with `vector_recv` instead of parsing 1024 printed floats. PGlite's parse
+ * of a query vector's text cost about 1.3 ms in WebAssembly, more than the scan of the
+ * shared corpus's 1,331 vectors (bench/results, session 11).
+ */
+export function encodeVectorParam(embedding: readonly number[]): Buffer {
+  checkVector(embedding);
+  const bytes = Buffer.alloc(4 + 4 * embedding.length);
+  writeVector(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, embedding);
+  return bytes;
+}
+
+/**
  * A `vector[]` parameter in PostgreSQL's binary array format, for `pg`, which sends a Buffer
  * parameter as binary: no float is printed here or parsed by the server. Layout (array_recv):
  * int32 dimensions (1), int32 has-nulls (0), the element type's OID (the database's `vector`
