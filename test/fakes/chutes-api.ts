@@ -1,5 +1,5 @@
 import { ACCOUNT_SCOPES, authenticateChutes, type ChutesIdentity } from "./chutes-auth";
-import { sendJson, type Exchange } from "./http";
+import { sendJson, sleep, type Exchange } from "./http";
 import { handleIdp } from "./idp-routes";
 import { bearerToken } from "./keys";
 import { chuteIdFor, chutesChuteList } from "./models";
@@ -30,11 +30,12 @@ function accountIdentity(exchange: Exchange, anyScope: string[]): { identity: Ch
 }
 
 /** GET /users/me (PROTOCOLS §1.5). There is no email field, as in the real API. */
-function usersMe(exchange: Exchange): void {
+async function usersMe(exchange: Exchange): Promise<void> {
   const account = accountIdentity(exchange, ACCOUNT_SCOPES);
   if (account === undefined) return;
   const { identity, behavior } = account;
   const balance = behavior.balance ?? (behavior.creditsExhausted === undefined ? DEFAULT_BALANCE : 0);
+  if (!(await sleep(behavior.accountDelayMs ?? 0, exchange.signal))) return;
   sendJson(exchange, 200, {
     username: identity.username,
     user_id: identity.userId,
@@ -77,7 +78,7 @@ function listChutes(exchange: Exchange): void {
 export function handleChutesApi(exchange: Exchange): void {
   const { method, path } = exchange.record;
   if (handleIdp(exchange)) return;
-  if (method === "GET" && path === "/users/me") return usersMe(exchange);
+  if (method === "GET" && path === "/users/me") return void usersMe(exchange);
   if (method === "GET" && path === "/users/me/quotas") return usersMeQuotas(exchange);
   if (method === "GET" && (path === "/chutes/" || path === "/chutes")) return listChutes(exchange);
   const warmup = /^\/chutes\/warmup\/([^/]+)$/.exec(path);

@@ -14,6 +14,7 @@ export const behaviorSchema = z.strictObject({
   serverError: z.boolean().optional(),
   firstTokenDelayMs: z.number().nonnegative().optional(),
   embedDelayMs: z.number().nonnegative().optional(),
+  accountDelayMs: z.number().nonnegative().optional(),
   tokensPerSecond: z.number().positive().optional(),
   dropAfterTokens: z.number().int().nonnegative().optional(),
   midstreamAfterTokens: z.number().int().nonnegative().optional(),

@@ -31,6 +31,8 @@ export interface Behavior {
   firstTokenDelayMs?: number;
   /** Delay before an embedding response; unset means firstTokenDelayMs. */
   embedDelayMs?: number;
+  /** Delay before a Chutes /users/me answer (the balance check beside a chat). */
+  accountDelayMs?: number;
   /** Pace of content tokens; unset means as fast as the socket takes them. */
   tokensPerSecond?: number;
   /** Destroy the socket after N content tokens, without [DONE]. */

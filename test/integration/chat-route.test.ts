@@ -279,6 +279,19 @@ describe("timeouts, fallback and the pre-flight balance check", () => {
     expect(streamedText(chunks).length).toBeGreaterThan(0);
     expect(fakes.requests.find((request) => request.path === "/users/me")?.authorization).toBe(`Bearer ${key}`);
   });
+
+  it("neither waits for a slow balance check before the answer nor holds the answer's end for it", async () => {
+    const key = fakes.keys.chutesKey("slowaccount");
+    fakes.setBehavior(key, { balance: 0.42, accountDelayMs: 5000 });
+    const started = performance.now();
+    const response = await chat(key, { messages: [userMessage("hi")] });
+    const chunks = await readUiStream(response);
+    // The answer ends within the notice's grace (500 ms), not when the check answers.
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(streamedText(chunks).length).toBeGreaterThan(0);
+    expect(chunks.some((chunk) => chunk.type === "data-notice")).toBe(false);
+    expect(chunks.at(-1)?.type).toBe("finish");
+  });
 });
 
 describe("Stop and secrets", () => {

@@ -6,7 +6,7 @@ import { log } from "@/src/server/log";
 import { appendSetCookies } from "@/src/server/set-cookie";
 import { defaultChatModel } from "@/src/server/providers/config";
 import { startAnswer } from "@/src/server/chat/stream-answer";
-import { messageText, type ChatDataParts, type ChatMetadata, type ChatRequest } from "@/src/shared/chat";
+import { messageText, type ChatDataParts, type ChatMetadata, type ChatRequest, type Notice } from "@/src/shared/chat";
 import type { ChatSource } from "@/src/shared/sources";
 import { preflightBalance } from "@/src/server/chat/preflight";
 
@@ -58,6 +58,16 @@ export function streamErrorText(error: unknown, known?: AppError): string {
   return JSON.stringify(appError.toPayload());
 }
 
+/** A balance check that has not answered yet. */
+const PENDING = Symbol("pending");
+
+/** How long the end of an answer waits for a balance check that has not answered (it only ever warns). */
+const NOTICE_GRACE_MS = 500;
+
+function delay<T>(milliseconds: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), milliseconds).unref());
+}
+
 function toModelMessages(messages: { role: "user" | "assistant"; text: string }[]): ModelMessage[] {
   return messages.filter((message) => message.text.trim() !== "").map(({ role, text }) => ({ role, content: text }));
 }
@@ -76,7 +86,6 @@ export async function runChat(input: ChatInput): Promise<Response> {
     throw new AppError("bad_request", "The last message must be a non-empty user message.");
   }
   const retrievalStart = performance.now();
-  const balance = preflightBalance(credential, signal);
   const retrieval = await input.retrieve({ credential, messages: history, signal });
   const retrievalEnd = performance.now();
   const { result, attempts, failure, model: answeringModel } = await startAnswer({
@@ -88,8 +97,10 @@ export async function runChat(input: ChatInput): Promise<Response> {
     baseFetch: input.baseFetch,
   });
   const timing = serverTiming({ receivedAt: input.receivedAt ?? retrievalStart, retrievalStart, retrievalEnd, firstToken: performance.now() });
-  // The balance check ran beside retrieval; it is used only if it has already answered.
-  const notice = await Promise.race([balance, Promise.resolve(null)]);
+  // The balance check starts once the response is on its way: beside retrieval it took the event
+  // loop from it (1-2 ms of every chat's first token, bench:load). Its notice is written as soon as
+  // it answers, before the answer's end, which waits for it at most NOTICE_GRACE_MS.
+  const balance = new Promise<Notice | null>((resolve) => setImmediate(() => resolve(preflightBalance(credential, signal))));
   const metadata: ChatMetadata = {
     provider: credential.provider,
     model: answeringModel,
@@ -99,10 +110,19 @@ export async function runChat(input: ChatInput): Promise<Response> {
     weak: retrieval.weak,
   };
   const stream = createUIMessageStream<UIMessage<ChatMetadata, ChatDataParts>>({
-    execute: ({ writer }) => {
+    execute: async ({ writer }) => {
       // One message: our own start (with metadata), the sources, then the model's parts.
       writer.write({ type: "start", messageMetadata: metadata });
-      if (notice) writer.write({ type: "data-notice", data: notice, transient: true });
+      let notice: Notice | null | typeof PENDING = PENDING;
+      void balance.then((value) => (notice = value));
+      let noticeWritten = false;
+      // Written once: as soon as the check has answered, or at the answer's end after a short grace.
+      const writeNotice = async (atEnd: boolean) => {
+        if (notice === PENDING && !atEnd) return;
+        noticeWritten = true;
+        const value = notice !== PENDING ? notice : await Promise.race([balance, delay(NOTICE_GRACE_MS, null)]);
+        if (value) writer.write({ type: "data-notice", data: value, transient: true });
+      };
       for (const source of retrieval.sources) {
         writer.write({
           type: "source-url",
@@ -112,14 +132,19 @@ export async function runChat(input: ChatInput): Promise<Response> {
           providerMetadata: { quire: { ...source } },
         });
       }
-      writer.merge(
-        result.toUIMessageStream({
+      // The model's parts, copied as writer.merge would, so that the notice can go before the end.
+      const answer = result
+        .toUIMessageStream<UIMessage<ChatMetadata, ChatDataParts>>({
           sendStart: false,
           sendSources: false,
           sendReasoning: true,
           onError: (error) => streamErrorText(error, failure()),
-        }),
-      );
+        })
+        .getReader();
+      for (let part = await answer.read(); !part.done; part = await answer.read()) {
+        if (!noticeWritten) await writeNotice(part.value.type === "finish");
+        writer.write(part.value);
+      }
     },
     onError: streamErrorText,
   });
