@@ -6,7 +6,7 @@ import { AppError, unwrapAppError } from "@/src/server/errors";
 import { log } from "@/src/server/log";
 import { buildFollowUpPrompt } from "@/src/server/chat/follow-up-prompt";
 import { parseFollowUps } from "@/src/server/chat/parse-follow-ups";
-import { createChatModel } from "@/src/server/providers/create-model";
+import { callChatModel } from "@/src/server/providers/create-model";
 import { defaultChatModel } from "@/src/server/providers/config";
 import { createGuardedFetch } from "@/src/server/providers/first-token-gate";
 import { getStore } from "@/src/server/rag/store";
@@ -74,15 +74,18 @@ export async function suggestFollowUps(input: FollowUpInput): Promise<string[]> 
   });
   const { system, prompt } = buildFollowUpPrompt({ question: body.question, answer: body.answer, chunks });
   try {
-    const result = await generateText({
-      model: createChatModel(credential, model, guard.fetch),
-      system,
-      prompt,
-      maxOutputTokens: MAX_OUTPUT_TOKENS,
-      temperature: TEMPERATURE,
-      maxRetries: 0,
-      abortSignal: signal,
-    });
+    const result = await callChatModel(credential, model, guard.fetch, (chatModel, headers) =>
+      generateText({
+        model: chatModel,
+        headers,
+        system,
+        prompt,
+        maxOutputTokens: MAX_OUTPUT_TOKENS,
+        temperature: TEMPERATURE,
+        maxRetries: 0,
+        abortSignal: signal,
+      }),
+    );
     const questions = parseFollowUps({ text: result.text, reasoning: result.reasoningText }, body.question);
     log().info({ provider: credential.provider, model, suggestions: questions.length }, "follow-ups suggested");
     return questions;

@@ -5,7 +5,7 @@ import { AppError, unwrapAppError } from "@/src/server/errors";
 import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { createGuardedFetch } from "@/src/server/providers/first-token-gate";
-import { createChatModel } from "@/src/server/providers/create-model";
+import { callChatModel } from "@/src/server/providers/create-model";
 
 export interface AnswerRequest {
   credential: Credential;
@@ -47,19 +47,22 @@ function startAttempt(request: AnswerRequest) {
       baseFetch: request.baseFetch,
     },
   );
-  const result = streamText({
-    model: createChatModel(request.credential, request.model, guard.fetch),
-    system: request.system,
-    messages: request.messages,
-    maxRetries: 0,
-    abortSignal: request.signal,
-    // Without it the SDK prints the raw error with console.error, past the redacting logger.
-    // The failure itself reaches the user once, through the stream's error part (chat-service).
-    onError: ({ error }) => {
-      const known = unwrapAppError(error);
-      log().debug({ code: known?.code ?? "unknown", provider: request.credential.provider }, "answer stream error");
-    },
-  });
+  const result = callChatModel(request.credential, request.model, guard.fetch, (model, headers) =>
+    streamText({
+      model,
+      headers,
+      system: request.system,
+      messages: request.messages,
+      maxRetries: 0,
+      abortSignal: request.signal,
+      // Without it the SDK prints the raw error with console.error, past the redacting logger.
+      // The failure itself reaches the user once, through the stream's error part (chat-service).
+      onError: ({ error }) => {
+        const known = unwrapAppError(error);
+        log().debug({ code: known?.code ?? "unknown", provider: request.credential.provider }, "answer stream error");
+      },
+    }),
+  );
   return { guard, result };
 }
 

@@ -4,7 +4,7 @@ import type { Credential } from "@/src/server/credential";
 import { AppError, unwrapAppError } from "@/src/server/errors";
 import { embeddingModelId } from "@/src/server/providers/config";
 import { createGuardedFetch } from "@/src/server/providers/first-token-gate";
-import { createEmbeddingModel } from "@/src/server/providers/create-model";
+import { callEmbeddingModel } from "@/src/server/providers/create-model";
 import { env } from "@/src/server/env";
 
 export interface EmbeddingResult {
@@ -30,13 +30,16 @@ export async function embedTexts(
     { firstTokenTimeoutMs: timeout, idleTimeoutMs: timeout, baseFetch: options.baseFetch },
   );
   try {
-    const result = await embedMany({
-      model: createEmbeddingModel(credential, guard.fetch),
-      values: texts,
-      maxRetries: 0,
-      maxParallelCalls: 2,
-      ...(options.signal && { abortSignal: options.signal }),
-    });
+    const result = await callEmbeddingModel(credential, guard.fetch, (model, headers) =>
+      embedMany({
+        model,
+        headers,
+        values: texts,
+        maxRetries: 0,
+        maxParallelCalls: 2,
+        ...(options.signal && { abortSignal: options.signal }),
+      }),
+    );
     const dimensions = result.embeddings[0]?.length ?? 0;
     if (result.embeddings.some((vector) => vector.length !== dimensions)) {
       throw new AppError("upstream_error", "The embedding provider returned vectors of different sizes.", {
