@@ -3,6 +3,7 @@ import { listDocumentFiles, loadDocument } from "@/src/server/rag/load/load-docu
 import { retrieveForChat } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { embeddingInput } from "@/src/server/rag/types";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
+import { enablePgliteThread } from "@/src/server/rag/store/enable-pglite-thread";
 import { DEFAULT_EF_SEARCH } from "@/src/server/rag/store/knowledge-store";
 import { fakeEmbedding } from "@/test/fakes/embedding";
 import { fakeEmbed, fakeEmbedQuery, loadEvalSet } from "@/test/eval/evaluate";
@@ -14,9 +15,12 @@ import { loadSynthetic, type LoadPhases, type SeedChunk } from "@/bench/lib/synt
  * `npm run bench:retrieval [-- --synthetic 50000 --repeat 3]` (default 20000 synthetic): query latency
  * (p50/p95) of full text, HNSW vector, exact vector (the baseline) and hybrid
  * retrieval at the corpus size and at a synthetic size, plus HNSW recall@10
- * against exact search. PGlite in memory, fake embeddings (test/fakes); vector
- * timings exclude embedding the question, hybrid includes it (as chat does).
+ * against exact search. PGlite in memory on its own worker thread, as the server runs it
+ * (QUIRE_PGLITE_THREAD), fake embeddings (test/fakes); vector timings exclude embedding the
+ * question, hybrid includes it (as chat does).
  *
+ * - `--pglite-thread main`: PGlite on this thread instead, as the CLI runs it (every query
+ *   then waits for the JavaScript between them: the posting lists' merge, the fusion).
  * - `--database-url postgres://…`: the same against PostgreSQL with pgvector. The database
  *   must be empty (a throwaway one): the benchmark fills it and leaves it filled.
  * - `--quick`: a smoke test for CI (under a minute, no thresholds): 1000 synthetic
@@ -28,6 +32,8 @@ const stringFlag = (name: string): string | undefined => {
   return index === -1 ? undefined : process.argv[index + 1];
 };
 const databaseUrl = stringFlag("database-url");
+const pgliteThread = stringFlag("pglite-thread") ?? "worker";
+if (pgliteThread !== "worker" && pgliteThread !== "main") throw new Error("--pglite-thread takes worker or main");
 const syntheticTotal = quick ? 1000 : numberFlag("synthetic", 20_000);
 const repeat = quick ? 1 : numberFlag("repeat", 3);
 const evalSet = loadEvalSet("corpus");
@@ -129,7 +135,10 @@ function printTable(label: string, chunks: number, result: Measurement): void {
 }
 
 async function openBenchStore(): Promise<KnowledgeStore> {
-  if (databaseUrl === undefined) return openStore({ inMemory: true });
+  if (databaseUrl === undefined) {
+    if (pgliteThread === "worker") enablePgliteThread();
+    return openStore({ inMemory: true, workerThread: pgliteThread === "worker" });
+  }
   const store = await openStore({ databaseUrl });
   if ((await store.status()).documents > 0) {
     await store.close();
@@ -171,13 +180,14 @@ async function timeFullScan(store: KnowledgeStore): Promise<Summary> {
 
 async function main(): Promise<void> {
   const store = await openBenchStore();
-  const results: Record<string, unknown> = { store: store.kind, quick };
+  const results: Record<string, unknown> = { store: store.kind, ...(databaseUrl === undefined && { pgliteThread }), quick };
+  const label = databaseUrl === undefined ? `${store.kind}, ${pgliteThread} thread` : store.kind;
   try {
     let corpusChunks = 0;
     if (!quick) {
       const ingest = await ingestDirectory({ store, docsDir: evalSet.docsDir, chunking: DEFAULT_CHUNKING, embed: fakeEmbed, embedBatchSize: 64 });
       const corpus = await measure(store);
-      printTable(`Corpus (${store.kind})`, ingest.chunks, corpus);
+      printTable(`Corpus (${label})`, ingest.chunks, corpus);
       results.corpus = { chunks: ingest.chunks, ...corpus };
       corpusChunks = ingest.chunks;
     }
@@ -188,7 +198,7 @@ async function main(): Promise<void> {
       const large = await measure(store);
       const fullScan = await timeFullScan(store);
       large.latency["fulltext-full-scan"] = fullScan;
-      printTable(`Synthetic (${store.kind})`, chunks, large);
+      printTable(`Synthetic (${label})`, chunks, large);
       results.synthetic = { chunks, loadSeconds: load.seconds, loadPhases: load.phases, ...large };
     }
     writeResults(quick ? `retrieval-quick-${store.kind}` : `retrieval-${store.kind}`, { repeat, questions: questions.length, ...results });

@@ -22,7 +22,7 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
   /** Recorded in the lock file, shown to a process that finds the dir taken. */
   purpose?: LockPurpose;
-  /** In-memory PGlite (tests and benchmarks); takes no lock. */
+  /** In-memory PGlite (tests and benchmarks; on the worker thread too, with workerThread); takes no lock. */
   inMemory?: boolean;
   /**
    * Runs PGlite on a worker thread of its own (pglite-thread.ts) when the server has enabled it
@@ -40,7 +40,7 @@ export interface OpenStoreOptions {
  * source as a client asset (`new URL(…, import.meta.url)` in a page is a browser file).
  */
 const threadKey = Symbol.for("quire.openPgliteThread");
-type ThreadOpener = (dataDir: string) => Promise<SqlClient>;
+type ThreadOpener = (dataDir: string | undefined) => Promise<SqlClient>;
 type ThreadHolder = { [threadKey]?: ThreadOpener };
 
 export function registerPgliteThread(opener: ThreadOpener): void {
@@ -75,15 +75,15 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Knowled
       exclusive: (work) => withAdvisoryLock(databaseUrl, work),
     });
   }
+  const openThread = options.workerThread ? threadOpener() : undefined;
   if (options.inMemory) {
-    const client = await openPgliteClient(undefined);
+    const client = openThread ? await openThread(undefined) : await openPgliteClient(undefined);
     await prepareSchema(client, readOnly);
     return createKnowledgeStore(client, { location: "memory", readOnly, exclusive: (work) => work() });
   }
   const dataDir = path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? defaultIndexDir());
   const lock = acquireStoreLock(path.dirname(dataDir), options.purpose ?? "cli", options.lock);
   try {
-    const openThread = options.workerThread ? threadOpener() : undefined;
     const client = openThread ? await openThread(dataDir) : await openPgliteClient(dataDir);
     await prepareSchema(client, readOnly);
     const store = createKnowledgeStore(client, { location: dataDir, readOnly, exclusive: (work) => work() });
