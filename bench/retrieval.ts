@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { chunkDocument, DEFAULT_CHUNKING } from "@/src/server/rag/chunk/chunker";
 import { listDocumentFiles, loadDocument } from "@/src/server/rag/load/load-documents";
 import { retrieveForChat } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { embeddingInput } from "@/src/server/rag/types";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
 import { enablePgliteThread } from "@/src/server/rag/store/enable-pglite-thread";
+import { sharedBuffersFor } from "@/src/server/rag/store/pglite-client";
 import { DEFAULT_EF_SEARCH } from "@/src/server/rag/store/knowledge-store";
 import { fakeEmbedding } from "@/test/fakes/embedding";
 import { fakeEmbed, fakeEmbedQuery, loadEvalSet } from "@/test/eval/evaluate";
@@ -15,8 +19,9 @@ import { loadSynthetic, type LoadPhases, type SeedChunk } from "@/bench/lib/synt
  * `npm run bench:retrieval [-- --synthetic 50000 --repeat 3]` (default 20000 synthetic): query latency
  * (p50/p95) of full text, HNSW vector, exact vector (the baseline) and hybrid
  * retrieval at the corpus size and at a synthetic size, plus HNSW recall@10
- * against exact search. PGlite in memory on its own worker thread, as the server runs it
- * (QUIRE_PGLITE_THREAD), fake embeddings (test/fakes); vector timings exclude embedding the
+ * against exact search. PGlite in a temporary data dir on its own worker thread, as the server
+ * runs it (QUIRE_PGLITE_THREAD), reopened after the synthetic load as a server started after an
+ * ingest would be (its buffer pool is sized from the index then), fake embeddings (test/fakes); vector timings exclude embedding the
  * question, hybrid includes it (as chat does).
  *
  * - `--pglite-thread main`: PGlite on this thread instead, as the CLI runs it (every query
@@ -33,6 +38,8 @@ const stringFlag = (name: string): string | undefined => {
 };
 const databaseUrl = stringFlag("database-url");
 const pgliteThread = stringFlag("pglite-thread") ?? "worker";
+/** PGlite's data dir: on disk, as the server keeps it (its buffer pool is sized from it at open). */
+const pgliteDir = path.join(mkdtempSync(path.join(tmpdir(), "quire-bench-retrieval-")), "index");
 if (pgliteThread !== "worker" && pgliteThread !== "main") throw new Error("--pglite-thread takes worker or main");
 const syntheticTotal = quick ? 1000 : numberFlag("synthetic", 20_000);
 const repeat = quick ? 1 : numberFlag("repeat", 3);
@@ -137,7 +144,7 @@ function printTable(label: string, chunks: number, result: Measurement): void {
 async function openBenchStore(): Promise<KnowledgeStore> {
   if (databaseUrl === undefined) {
     if (pgliteThread === "worker") enablePgliteThread();
-    return openStore({ inMemory: true, workerThread: pgliteThread === "worker" });
+    return openStore({ dataDir: pgliteDir, workerThread: pgliteThread === "worker" });
   }
   const store = await openStore({ databaseUrl });
   if ((await store.status()).documents > 0) {
@@ -179,7 +186,7 @@ async function timeFullScan(store: KnowledgeStore): Promise<Summary> {
 }
 
 async function main(): Promise<void> {
-  const store = await openBenchStore();
+  let store = await openBenchStore();
   const results: Record<string, unknown> = { store: store.kind, ...(databaseUrl === undefined && { pgliteThread }), quick };
   const label = databaseUrl === undefined ? `${store.kind}, ${pgliteThread} thread` : store.kind;
   try {
@@ -194,6 +201,13 @@ async function main(): Promise<void> {
     if (syntheticTotal > corpusChunks) {
       const seeds = await seedChunks(evalSet.docsDir, quick ? QUICK_SEED_FILES : Number.POSITIVE_INFINITY);
       const load = await loadSyntheticChunks(store, seeds, syntheticTotal - corpusChunks);
+      if (databaseUrl === undefined) {
+        // As a server started after the ingest: PGlite sizes its buffer pool from the index on disk.
+        await store.close();
+        results.pgliteSharedBuffers = sharedBuffersFor(pgliteDir);
+        console.log(`Reopened PGlite: ${results.pgliteSharedBuffers} buffer pool for the index on disk`);
+        store = await openBenchStore();
+      }
       const chunks = (await store.status()).chunks;
       const large = await measure(store);
       const fullScan = await timeFullScan(store);
@@ -204,6 +218,7 @@ async function main(): Promise<void> {
     writeResults(quick ? `retrieval-quick-${store.kind}` : `retrieval-${store.kind}`, { repeat, questions: questions.length, ...results });
   } finally {
     await store.close();
+    rmSync(path.dirname(pgliteDir), { recursive: true, force: true });
   }
 }
 

@@ -70,6 +70,12 @@ export const envSchema = z.object({
   QUIRE_SOURCES_FILE: z.string().min(1).default("./quire.sources.yaml"),
   /** Where the server runs the embedded database: on a worker thread of its own (default) or on the main thread. */
   QUIRE_PGLITE_THREAD: z.enum(["worker", "main"]).default("worker"),
+  /** The embedded database's buffer pool: `auto` (sized from the index on disk at open) or e.g. `512MB`, `1GB`. */
+  QUIRE_PGLITE_SHARED_BUFFERS: z
+    .string()
+    .trim()
+    .regex(/^(auto|[1-9]\d*(MB|GB))$/, "auto, or a size such as 512MB or 1GB")
+    .default("auto"),
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CHUTES_API_KEY: optionalString,
   OPENROUTER_API_KEY: optionalString,

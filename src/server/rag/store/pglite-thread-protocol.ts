@@ -12,6 +12,8 @@ export interface PgliteWorkerData {
   dataDir: string | undefined;
   /** Run once after the database opens (extensions, session settings). */
   setupSql: string;
+  /** The buffer pool (`shared_buffers`), e.g. "128MB". */
+  sharedBuffers: string;
 }
 
 export type PgliteRequest =

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openPgliteThreadClient } from "@/src/server/rag/store/pglite-thread";
+import { resetEnvForTests } from "@/src/server/env";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 
 // One database for the tests that use tables of their own (opening one costs about two seconds).
@@ -22,6 +23,21 @@ describe("the embedded database on a worker thread", () => {
     expect(rows).toEqual([{ id: 2, label: "two" }]);
     const [setting] = await client.query("SELECT current_setting('hnsw.ef_search') AS value");
     expect(Number(setting?.value)).toBeGreaterThan(40);
+    // A new, in-memory database keeps PostgreSQL's buffer pool (QUIRE_PGLITE_SHARED_BUFFERS=auto).
+    expect(await client.query("SHOW shared_buffers")).toEqual([{ shared_buffers: "128MB" }]);
+  });
+
+  it("opens with the buffer pool QUIRE_PGLITE_SHARED_BUFFERS asks for", { timeout: 60_000 }, async () => {
+    process.env.QUIRE_PGLITE_SHARED_BUFFERS = "192MB";
+    resetEnvForTests();
+    try {
+      const client = await openPgliteThreadClient(undefined);
+      expect(await client.query("SHOW shared_buffers")).toEqual([{ shared_buffers: "192MB" }]);
+      await client.close();
+    } finally {
+      delete process.env.QUIRE_PGLITE_SHARED_BUFFERS;
+      resetEnvForTests();
+    }
   });
 
   it("takes a vector parameter in pgvector's binary form, in and out of a transaction, and text ones still", async () => {

@@ -3,6 +3,7 @@ import { Worker } from "node:worker_threads";
 import path from "node:path";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import { EF_SEARCH_SETTING } from "@/src/server/rag/store/vector-table";
+import { sharedBuffersFor } from "@/src/server/rag/store/pglite-client";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "@/src/server/rag/store/pglite-thread-protocol";
 
 const READY_ID: ReadyId = 0;
@@ -40,9 +41,11 @@ function sourceBootstrap(moduleUrl: string): string {
  * pglite-client.ts; the caller holds the data-dir lock.
  */
 export async function openPgliteThreadClient(dataDir: string | undefined): Promise<SqlClient> {
+  const resolved = dataDir === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ dataDir);
   const workerData: PgliteWorkerData = {
-    dataDir: dataDir === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ dataDir),
+    dataDir: resolved,
     setupSql: `CREATE EXTENSION IF NOT EXISTS vector; SET ${EF_SEARCH_SETTING};`,
+    sharedBuffers: sharedBuffersFor(resolved),
   };
   // In the Next.js server (NEXT_RUNTIME is set) the bundler has compiled the worker entry: it does
   // so when it meets exactly `new Worker(new URL("…", import.meta.url))`. Run from source (tests,

@@ -7,14 +7,14 @@ import path from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { vector } from "@electric-sql/pglite-pgvector";
-import { acceptBinaryVectors } from "./pglite-binary-vectors";
+import { acceptBinaryVectors, pgliteStartParams } from "./pglite-setup";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "./pglite-thread-protocol";
 
 const READY_ID: ReadyId = 0;
 
 if (!parentPort) throw new Error("pglite-worker.ts runs as a worker thread only");
 const port: MessagePort = parentPort;
-const { dataDir, setupSql } = workerData as PgliteWorkerData;
+const { dataDir, setupSql, sharedBuffers } = workerData as PgliteWorkerData;
 
 function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error), fields: {} };
@@ -40,7 +40,7 @@ interface OpenTransaction {
 async function open(): Promise<PGlite> {
   // PGlite creates only the last directory level.
   if (dataDir !== undefined) mkdirSync(path.dirname(dataDir), { recursive: true });
-  const database = await PGlite.create({ dataDir, extensions: { vector, pg_trgm } });
+  const database = await PGlite.create({ dataDir, extensions: { vector, pg_trgm }, startParams: pgliteStartParams(sharedBuffers) });
   await database.exec(setupSql);
   await acceptBinaryVectors(database);
   return database;

@@ -71,7 +71,7 @@ export function encodeVectorCopy(rows: readonly EmbeddedChunk[]): Uint8Array<Arr
 
 /**
  * One `vector` parameter in pgvector's binary form, for a search: both drivers send a byte
- * parameter in binary format (PGlite with the serializer of pglite-binary-vectors.ts), so the
+ * parameter in binary format (PGlite with the serializer of pglite-setup.ts), so the
  * server reads it with `vector_recv` instead of parsing 1024 printed floats. PGlite's parse
  * of a query vector's text cost about 1.3 ms in WebAssembly, more than the scan of the
  * shared corpus's 1,331 vectors (bench/results, session 11).
