@@ -74,7 +74,8 @@ export const envSchema = z.object({
   QUIRE_PGLITE_SHARED_BUFFERS: z
     .string()
     .trim()
-    .regex(/^(auto|[1-9]\d*(MB|GB))$/, "auto, or a size such as 512MB or 1GB")
+    .regex(/^(auto|[1-9]\d*MB|1GB)$/, "auto, or a size such as 512MB (at most 1GB: PGlite's memory stops at 2 GiB)")
+    .refine((value) => !value.endsWith("MB") || Number.parseInt(value, 10) <= 1024, "at most 1024MB: PGlite's memory stops at 2 GiB")
     .default("auto"),
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CHUTES_API_KEY: optionalString,

@@ -78,7 +78,10 @@ function listChutes(exchange: Exchange): void {
 export function handleChutesApi(exchange: Exchange): void {
   const { method, path } = exchange.record;
   if (handleIdp(exchange)) return;
-  if (method === "GET" && path === "/users/me") return void usersMe(exchange);
+  if (method === "GET" && path === "/users/me") {
+    usersMe(exchange).catch(() => sendJson(exchange, 500, { detail: "Internal Server Error" }));
+    return;
+  }
   if (method === "GET" && path === "/users/me/quotas") return usersMeQuotas(exchange);
   if (method === "GET" && (path === "/chutes/" || path === "/chutes")) return listChutes(exchange);
   const warmup = /^\/chutes\/warmup\/([^/]+)$/.exec(path);

@@ -53,8 +53,9 @@ describe("every server module is marked server-only", () => {
       // Declaration files (types for an untyped package) hold no code to guard.
       .filter((file) => /\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file) && !file.endsWith(".d.ts"));
     // next.config.ts reads the static headers in plain Node, where server-only throws.
-    // The embedded database's worker thread is an entry of its own, where server-only's plain-Node export throws.
-    const exempt = new Set(["security/headers.ts", "rag/store/pglite-worker.ts"]);
+    // The embedded database's worker thread is an entry of its own, where server-only's plain-Node export throws,
+    // and pglite-setup.ts is what it shares with the in-process client.
+    const exempt = new Set(["security/headers.ts", "rag/store/pglite-worker.ts", "rag/store/pglite-setup.ts"]);
     const unmarked = files.filter(
       (file) => !exempt.has(file) && !/^import "server-only";$/m.test(readFileSync(path.join(root, "src/server", file), "utf8")),
     );

@@ -199,15 +199,18 @@ describe.each(runnable)("knowledge store contract: %s", (_name, spec) => {
     const ids = (await store.searchVector(fakeEmbedding("buckets objects"), 2, { exact: true })).map((row) => row.id);
     const dense = ids.map((_, index) => seededUnitVector(index + 11));
     await store.saveEmbeddings(ids.map((chunkId, index) => ({ chunkId, embedding: dense[index]! })));
-    const [self] = await store.searchVector(dense[0]!, 1, { exact: true });
-    expect(self?.id).toBe(ids[0]);
-    expect(self!.score).toBeCloseTo(1, 6);
-    const query = seededUnitVector(7);
-    const found = await store.searchVectorInSpace({ embedding: query, model: "BAAI/bge-m3" }, ids.length);
-    expect(found.chunks.map((hit) => hit.id).sort()).toEqual([...ids].sort());
-    for (const hit of found.chunks) expect(hit.score).toBeCloseTo(float4Cosine(query, dense[ids.indexOf(hit.id)]!), 6);
-    // Their own vectors back, for the tests after this one.
-    for (const id of ids) await store.saveEmbeddings([{ chunkId: id, embedding: fakeEmbedding((await store.getChunk(id))!.text) }]);
+    try {
+      const [self] = await store.searchVector(dense[0]!, 1, { exact: true });
+      expect(self?.id).toBe(ids[0]);
+      expect(self!.score).toBeCloseTo(1, 6);
+      const query = seededUnitVector(7);
+      const found = await store.searchVectorInSpace({ embedding: query, model: "BAAI/bge-m3" }, ids.length);
+      expect(found.chunks.map((hit) => hit.id).sort()).toEqual([...ids].sort());
+      for (const hit of found.chunks) expect(hit.score).toBeCloseTo(float4Cosine(query, dense[ids.indexOf(hit.id)]!), 6);
+    } finally {
+      // Their own vectors back, for the tests after this one.
+      for (const id of ids) await store.saveEmbeddings([{ chunkId: id, embedding: fakeEmbedding((await store.getChunk(id))!.text) }]);
+    }
   });
 
   it("replaces a chunk's vector, drops one whose chunk is gone, and stores nothing of a batch with a wrong dimension", async () => {

@@ -98,9 +98,12 @@ export async function runChat(input: ChatInput): Promise<Response> {
   });
   const timing = serverTiming({ receivedAt: input.receivedAt ?? retrievalStart, retrievalStart, retrievalEnd, firstToken: performance.now() });
   // The balance check starts once the response is on its way: beside retrieval it took the event
-  // loop from it (1-2 ms of every chat's first token, bench:load). Its notice is written as soon as
-  // it answers, before the answer's end, which waits for it at most NOTICE_GRACE_MS.
-  const balance = new Promise<Notice | null>((resolve) => setImmediate(() => resolve(preflightBalance(credential, signal))));
+  // loop from it (1-2 ms of every chat's first token, bench:load). Its notice goes out with the
+  // next streamed part after it answers, always before the answer's end, which waits for it at
+  // most NOTICE_GRACE_MS.
+  const balance = new Promise<Notice | null>((resolve) =>
+    setImmediate(() => resolve(Promise.resolve().then(() => preflightBalance(credential, signal)).catch(() => null))),
+  );
   const metadata: ChatMetadata = {
     provider: credential.provider,
     model: answeringModel,

@@ -74,10 +74,9 @@ export async function suggestFollowUps(input: FollowUpInput): Promise<string[]> 
   });
   const { system, prompt } = buildFollowUpPrompt({ question: body.question, answer: body.answer, chunks });
   try {
-    const result = await callChatModel(credential, model, guard.fetch, (chatModel, headers) =>
+    const result = await callChatModel(credential, model, guard.fetch, (chatModel) =>
       generateText({
         model: chatModel,
-        headers,
         system,
         prompt,
         maxOutputTokens: MAX_OUTPUT_TOKENS,

@@ -32,8 +32,8 @@ async function checkBalance(credential: Credential, signal: AbortSignal): Promis
 
 /**
  * The pre-flight balance check (Chutes `/users/me` balance, OpenRouter `/key`
- * `limit_remaining`): it starts once the answer has (chat-service), only ever
- * warns, and never fails the chat — the 402 at send time is the authoritative
+ * `limit_remaining`): it starts once the answer's first token has arrived
+ * (chat-service), only ever warns, and never fails the chat — the 402 at send time is the authoritative
  * signal. Cached per credential for about a minute.
  */
 export function preflightBalance(credential: Credential, signal: AbortSignal): Promise<BalanceNotice | null> {

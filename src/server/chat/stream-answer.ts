@@ -47,10 +47,9 @@ function startAttempt(request: AnswerRequest) {
       baseFetch: request.baseFetch,
     },
   );
-  const result = callChatModel(request.credential, request.model, guard.fetch, (model, headers) =>
+  const result = callChatModel(request.credential, request.model, guard.fetch, (model) =>
     streamText({
       model,
-      headers,
       system: request.system,
       messages: request.messages,
       maxRetries: 0,

@@ -28,11 +28,11 @@ describe("shared model adapters", () => {
     const seenByBob: string[] = [];
     const models: unknown[] = [];
     const ask = (credential: Credential, fetchImpl: typeof fetch) =>
-      callChatModel(credential, "deepseek-ai/DeepSeek-V3.2-TEE", fetchImpl, async (model, headers) => {
+      callChatModel(credential, "deepseek-ai/DeepSeek-V3.2-TEE", fetchImpl, async (model) => {
         models.push(model);
         // The request starts after an await, outside the synchronous call.
         await new Promise((resolve) => setTimeout(resolve, 5));
-        return (await generateText({ model, headers, prompt: "hi", maxRetries: 0 })).text;
+        return (await generateText({ model, prompt: "hi", maxRetries: 0 })).text;
       });
     const answers = await Promise.all([
       ask(alice, recordingFetch(seenByAlice, 30, "for alice")),
@@ -58,7 +58,7 @@ describe("shared model adapters", () => {
       seen.push(new Headers(init?.headers).get("authorization") ?? "none");
       return Response.json({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.5, 0.5] }], model: "m", usage: { prompt_tokens: 1, total_tokens: 1 } });
     };
-    const result = await callEmbeddingModel(bob, embedFetch, (model, headers) => embedMany({ model, headers, values: ["x"], maxRetries: 0 }));
+    const result = await callEmbeddingModel(bob, embedFetch, (model) => embedMany({ model, values: ["x"], maxRetries: 0 }));
     expect(result.embeddings).toEqual([[0.5, 0.5]]);
     expect(seen).toEqual([`Bearer ${bob.token}`]);
   });

@@ -30,10 +30,9 @@ export async function embedTexts(
     { firstTokenTimeoutMs: timeout, idleTimeoutMs: timeout, baseFetch: options.baseFetch },
   );
   try {
-    const result = await callEmbeddingModel(credential, guard.fetch, (model, headers) =>
+    const result = await callEmbeddingModel(credential, guard.fetch, (model) =>
       embedMany({
         model,
-        headers,
         values: texts,
         maxRetries: 0,
         maxParallelCalls: 2,

@@ -1,5 +1,7 @@
 // Shared by the in-process client and the worker thread (pglite-worker.ts), so no
 // `import "server-only"` here (see pglite-worker.ts).
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 
 /**
@@ -20,12 +22,16 @@ export async function acceptBinaryVectors(database: PGlite): Promise<void> {
 
 /** PostgreSQL's default buffer pool, which PGlite keeps (128 MB). */
 const MIN_SHARED_BUFFERS_MB = 128;
-/** The most `auto` gives (QUIRE_PGLITE_SHARED_BUFFERS sets more by hand). */
-const MAX_AUTO_SHARED_BUFFERS_MB = 1024;
+/**
+ * The most `auto` gives. PGlite's WebAssembly memory stops at 2 GiB, and an HNSW build takes
+ * 512 MB more of it (vector-table.ts), so the pool stays well below (QUIRE_PGLITE_SHARED_BUFFERS
+ * allows up to 1 GB by hand).
+ */
+const MAX_AUTO_SHARED_BUFFERS_MB = 640;
 
 /**
  * The buffer pool for an index of `dataDirBytes` on disk (`auto`): a third of it, between
- * PostgreSQL's 128 MB and 1 GB. PGlite commits the whole pool at start (RSS grows by it), so a
+ * PostgreSQL's 128 MB and 640 MB. PGlite commits the whole pool at start (RSS grows by it), so a
  * small index keeps the default; a large one needs its HNSW graph in the pool, which it reads
  * at random: at 50k chunks (1.75 GB on disk, a 391 MB graph) 128 MB made every search re-read
  * pages from the file system (vector search 11.5 ms, hybrid 17.3 ms), 512 MB kept them
@@ -34,6 +40,29 @@ const MAX_AUTO_SHARED_BUFFERS_MB = 1024;
 export function autoSharedBuffers(dataDirBytes: number): string {
   const third = Math.ceil(dataDirBytes / 3 / 1024 / 1024);
   return `${Math.min(MAX_AUTO_SHARED_BUFFERS_MB, Math.max(MIN_SHARED_BUFFERS_MB, third))}MB`;
+}
+
+function directoryBytes(directory: string): number {
+  let total = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const at = path.join(directory, entry.name);
+    if (entry.isDirectory()) total += directoryBytes(at);
+    else if (entry.isFile()) total += statSync(at).size;
+  }
+  return total;
+}
+
+/**
+ * The buffer pool to open `dataDir` with: `setting` (QUIRE_PGLITE_SHARED_BUFFERS) unless it is
+ * `auto`, which sizes it from what is on disk now (a new, unreadable or in-memory one: 128 MB).
+ */
+export function sharedBuffersFor(dataDir: string | undefined, setting: string): string {
+  if (setting !== "auto") return setting;
+  try {
+    return autoSharedBuffers(dataDir === undefined ? 0 : directoryBytes(dataDir));
+  } catch {
+    return autoSharedBuffers(0);
+  }
 }
 
 /** PGlite's own start parameters with a buffer pool of `sharedBuffers` (e.g. "512MB"). */

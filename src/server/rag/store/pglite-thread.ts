@@ -3,7 +3,8 @@ import { Worker } from "node:worker_threads";
 import path from "node:path";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import { EF_SEARCH_SETTING } from "@/src/server/rag/store/vector-table";
-import { sharedBuffersFor } from "@/src/server/rag/store/pglite-client";
+import { sharedBuffersFor } from "@/src/server/rag/store/pglite-setup";
+import { env } from "@/src/server/env";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "@/src/server/rag/store/pglite-thread-protocol";
 
 const READY_ID: ReadyId = 0;
@@ -45,7 +46,7 @@ export async function openPgliteThreadClient(dataDir: string | undefined): Promi
   const workerData: PgliteWorkerData = {
     dataDir: resolved,
     setupSql: `CREATE EXTENSION IF NOT EXISTS vector; SET ${EF_SEARCH_SETTING};`,
-    sharedBuffers: sharedBuffersFor(resolved),
+    sharedBuffers: sharedBuffersFor(resolved, env().QUIRE_PGLITE_SHARED_BUFFERS),
   };
   // In the Next.js server (NEXT_RUNTIME is set) the bundler has compiled the worker entry: it does
   // so when it meets exactly `new Worker(new URL("…", import.meta.url))`. Run from source (tests,
