@@ -1,8 +1,10 @@
 // Shared by the in-process client and the worker thread (pglite-worker.ts), so no
 // `import "server-only"` here (see pglite-worker.ts).
-import { readdirSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { vector } from "@electric-sql/pglite-pgvector";
 
 /**
  * Lets `vector` parameters arrive in pgvector's binary form (encodeVectorParam). PGlite passes
@@ -12,7 +14,7 @@ import { PGlite } from "@electric-sql/pglite";
  * inserts' literals) stay text, as PGlite's own default would send them. Call once the
  * extension exists.
  */
-export async function acceptBinaryVectors(database: PGlite): Promise<void> {
+async function acceptBinaryVectors(database: PGlite): Promise<void> {
   const result = await database.query<{ oid: number }>("SELECT oid::int AS oid FROM pg_type WHERE typname = 'vector' AND typtype = 'b'");
   const oid = result.rows[0]?.oid;
   if (oid === undefined) throw new Error("pgvector's vector type is missing");
@@ -65,7 +67,21 @@ export function sharedBuffersFor(dataDir: string | undefined, setting: string): 
   }
 }
 
-/** PGlite's own start parameters with a buffer pool of `sharedBuffers` (e.g. "512MB"). */
-export function pgliteStartParams(sharedBuffers: string): string[] {
-  return [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`];
+/**
+ * Opens the embedded database, in `dataDir` (undefined: in memory), with pgvector and pg_trgm and
+ * a buffer pool of `sharedBuffers` (e.g. "512MB"), runs `setupSql` once and takes binary vectors:
+ * the in-process client and the worker thread open it alike. The caller holds the data-dir lock.
+ */
+export async function openPglite(options: { dataDir: string | undefined; sharedBuffers: string; setupSql: string }): Promise<PGlite> {
+  const { dataDir, sharedBuffers, setupSql } = options;
+  // PGlite creates only the last directory level.
+  if (dataDir !== undefined) mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ dataDir)), { recursive: true });
+  const database = await PGlite.create({
+    dataDir,
+    extensions: { vector, pg_trgm },
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`],
+  });
+  await database.exec(setupSql);
+  await acceptBinaryVectors(database);
+  return database;
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { Worker } from "node:worker_threads";
 import path from "node:path";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
-import { EF_SEARCH_SETTING } from "@/src/server/rag/store/vector-table";
+import { PGLITE_SETUP_SQL } from "@/src/server/rag/store/pglite-client";
 import { sharedBuffersFor } from "@/src/server/rag/store/pglite-setup";
 import { env } from "@/src/server/env";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "@/src/server/rag/store/pglite-thread-protocol";
@@ -45,7 +45,7 @@ export async function openPgliteThreadClient(dataDir: string | undefined): Promi
   const resolved = dataDir === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ dataDir);
   const workerData: PgliteWorkerData = {
     dataDir: resolved,
-    setupSql: `CREATE EXTENSION IF NOT EXISTS vector; SET ${EF_SEARCH_SETTING};`,
+    setupSql: PGLITE_SETUP_SQL,
     sharedBuffers: sharedBuffersFor(resolved, env().QUIRE_PGLITE_SHARED_BUFFERS),
   };
   // In the Next.js server (NEXT_RUNTIME is set) the bundler has compiled the worker entry: it does

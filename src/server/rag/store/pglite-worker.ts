@@ -2,12 +2,8 @@
 // `import "server-only"`: a worker entry is not rendered by React, and the guard's plain-Node
 // export throws. Nothing but this thread's parent can reach it.
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { PGlite, type Transaction } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import { vector } from "@electric-sql/pglite-pgvector";
-import { acceptBinaryVectors, pgliteStartParams } from "./pglite-setup";
+import type { PGlite, Transaction } from "@electric-sql/pglite";
+import { openPglite } from "./pglite-setup";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "./pglite-thread-protocol";
 
 const READY_ID: ReadyId = 0;
@@ -37,13 +33,8 @@ interface OpenTransaction {
   done: Promise<void>;
 }
 
-async function open(): Promise<PGlite> {
-  // PGlite creates only the last directory level.
-  if (dataDir !== undefined) mkdirSync(path.dirname(dataDir), { recursive: true });
-  const database = await PGlite.create({ dataDir, extensions: { vector, pg_trgm }, startParams: pgliteStartParams(sharedBuffers) });
-  await database.exec(setupSql);
-  await acceptBinaryVectors(database);
-  return database;
+function open(): Promise<PGlite> {
+  return openPglite({ dataDir, sharedBuffers, setupSql });
 }
 
 async function serve(database: PGlite): Promise<void> {
