@@ -76,7 +76,7 @@ describe("SIGTERM", () => {
   function fakeInstall(server: string): string {
     const fake = freshDir("start");
     mkdirSync(path.join(fake, "scripts"));
-    for (const script of ["start.mjs", "build-stamp.mjs"]) copyFileSync(path.join(root, "scripts", script), path.join(fake, "scripts", script));
+    for (const script of ["start.mjs", "build-stamp.mjs", "server-node-args.mjs"]) copyFileSync(path.join(root, "scripts", script), path.join(fake, "scripts", script));
     mkdirSync(path.join(fake, ".next"));
     writeFileSync(path.join(fake, ".next/BUILD_ID"), "fake");
     // start.mjs hashes app/, src/, … of its root: none here, so the stamp of nothing is current.
@@ -92,11 +92,11 @@ describe("SIGTERM", () => {
     const serverFile = path.join(dataDir, "server.mjs");
     writeFileSync(serverFile, storeServerScript);
     const fakeNext = `
-console.log("next " + process.argv.slice(2).join(" ") + " NEXT_MANUAL_SIG_HANDLE=" + process.env.NEXT_MANUAL_SIG_HANDLE);
+console.log("next " + process.argv.slice(2).join(" ") + " NEXT_MANUAL_SIG_HANDLE=" + process.env.NEXT_MANUAL_SIG_HANDLE + " node " + process.execArgv.join(" "));
 import(${JSON.stringify(`file://${register}`)}).then(() => import(${JSON.stringify(`file://${serverFile}`)}));`;
     const start = run([path.join(fakeInstall(fakeNext), "scripts/start.mjs")], { env: { QUIRE_DATA_DIR: dataDir, PORT: "4321", QUIRE_SKIP_INGEST: "1" } });
     await waitFor(start, /ready/);
-    expect(start.output()).toContain("next start -p 4321 NEXT_MANUAL_SIG_HANDLE=true");
+    expect(start.output()).toContain("next start -p 4321 NEXT_MANUAL_SIG_HANDLE=true node --max-semi-space-size=64");
     start.child.kill("SIGTERM");
     expect(await start.exited).toEqual({ code: 0, signal: null });
     expect(start.output()).toContain("stream done: last words");

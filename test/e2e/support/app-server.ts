@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { isBuildCurrent, recordBuild, sourceStamp } from "@/scripts/build-stamp.mjs";
+import { serverNodeArgs } from "@/scripts/server-node-args.mjs";
 import { freePort } from "@/test/support/net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,14 +60,14 @@ export async function waitForStoreOpen(app: AppServer, timeoutMs = 60_000): Prom
   }
 }
 
-/** Starts the built app (`next start`) on a free port, with the given env on top of test defaults. */
+/** Starts the built app (`next start`, with the Node options `npm start` gives it) on a free port, with the given env on top of test defaults. */
 export async function startAppServer(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<AppServer> {
   ensureBuilt();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = env.QUIRE_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "quire-e2e-"));
   let output = "";
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...serverNodeArgs(), ...(options.nodeArgs ?? []), path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,
     env: {
       ...process.env,
