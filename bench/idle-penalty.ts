@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import { numberFlag, round, summarize, writeResults, type Summary } from "@/bench/lib/report";
@@ -26,18 +25,37 @@ const SERVER = `require("node:http").createServer((request, response) => { reque
 
 async function startHttpServer(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, ["-e", SERVER], { stdio: ["ignore", "pipe", "inherit"] });
-  const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
-  return { url: `http://127.0.0.1:${chunk.toString().trim()}/`, stop: () => child.kill() };
+  const stop = () => child.kill();
+  // Also when this process dies of an error: the server must not outlive it.
+  process.once("exit", stop);
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`the HTTP server exited (${code}) before it listened`)));
+    child.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop };
 }
 
 function startEchoWorker(): { roundTrip: () => Promise<void>; stop: () => Promise<number> } {
   const worker = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", {
     eval: true,
   });
+  let failure: Error | undefined;
+  const waiting = new Set<(error: Error) => void>();
+  const fail = (error: Error) => {
+    failure = error;
+    for (const reject of waiting) reject(error);
+  };
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`the echo worker exited (${code})`)));
   return {
     roundTrip: () =>
-      new Promise<void>((resolve) => {
-        worker.once("message", () => resolve());
+      new Promise<void>((resolve, reject) => {
+        if (failure) return reject(failure);
+        waiting.add(reject);
+        worker.once("message", () => {
+          waiting.delete(reject);
+          resolve();
+        });
         worker.postMessage(1);
       }),
     stop: () => worker.terminate(),
@@ -62,17 +80,21 @@ async function measure(work: () => Promise<void> | void, idleMs: number): Promis
   return summarize(samples);
 }
 
-const http = await startHttpServer();
-const echo = startEchoWorker();
-const database = await PGlite.create();
-const pieces: Record<string, () => Promise<void> | void> = {
-  "compute loop (control)": compute,
-  "loopback HTTP request": async () => void (await (await fetch(http.url)).arrayBuffer()),
-  "worker thread round trip": echo.roundTrip,
-  "PGlite SELECT 1": async () => void (await database.query("SELECT 1")),
-};
 const results: Record<string, Record<string, Summary & { ratio: number }>> = {};
+let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+let echo: ReturnType<typeof startEchoWorker> | undefined;
+let database: PGlite | undefined;
 try {
+  http = await startHttpServer();
+  echo = startEchoWorker();
+  database = await PGlite.create();
+  const [url, roundTrip, db] = [http.url, echo.roundTrip, database];
+  const pieces: Record<string, () => Promise<void> | void> = {
+    "compute loop (control)": compute,
+    "loopback HTTP request": async () => void (await (await fetch(url)).arrayBuffer()),
+    "worker thread round trip": roundTrip,
+    "PGlite SELECT 1": async () => void (await db.query("SELECT 1")),
+  };
   for (const [name, work] of Object.entries(pieces)) {
     const row: Record<string, Summary & { ratio: number }> = {};
     let base = Number.NaN;
@@ -84,9 +106,9 @@ try {
     results[name] = row;
   }
 } finally {
-  http.stop();
-  await echo.stop();
-  await database.close();
+  http?.stop();
+  await echo?.stop();
+  await database?.close();
 }
 
 console.log(`\nThe same work back to back and after an idle gap, ${runs} runs each (ms, p50 / p95; ratio to back to back)`);

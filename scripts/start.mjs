@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import path from "node:path";
 import { isBuildCurrent, recordBuild, sourceStamp } from "./build-stamp.mjs";
-import { serverNodeArgs } from "./server-node-args.mjs";
+import { nextStartArgs } from "./server-node-args.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -67,4 +67,4 @@ if (process.env.QUIRE_SKIP_INGEST !== "1" && existsSync(path.join(root, "cli", "
 // store and exit; without this variable Next.js would also exit on the signal, maybe first.
 const port = process.env.PORT ?? "3000";
 const serverEnv = { ...env, NEXT_MANUAL_SIG_HANDLE: "true" };
-process.exit(await run(process.execPath, [...serverNodeArgs(), path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", port], serverEnv));
+process.exit(await run(process.execPath, nextStartArgs(root, { port, env: serverEnv }), serverEnv));

@@ -11,6 +11,7 @@ import { openStore } from "@/src/server/rag/store";
 import { acquireStoreLock, LOCK_FILE_NAME } from "@/src/server/rag/store/lock";
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
 import { freshDir, run, runScript, waitFor } from "@/test/integration/support/processes";
+import { SEMI_SPACE_MB } from "@/scripts/server-node-args.mjs";
 
 /**
  * Crashes, stops and bad input, with real processes: SIGTERM through `npm start`'s
@@ -94,9 +95,9 @@ describe("SIGTERM", () => {
     const fakeNext = `
 console.log("next " + process.argv.slice(2).join(" ") + " NEXT_MANUAL_SIG_HANDLE=" + process.env.NEXT_MANUAL_SIG_HANDLE + " node " + process.execArgv.join(" "));
 import(${JSON.stringify(`file://${register}`)}).then(() => import(${JSON.stringify(`file://${serverFile}`)}));`;
-    const start = run([path.join(fakeInstall(fakeNext), "scripts/start.mjs")], { env: { QUIRE_DATA_DIR: dataDir, PORT: "4321", QUIRE_SKIP_INGEST: "1" } });
+    const start = run([path.join(fakeInstall(fakeNext), "scripts/start.mjs")], { env: { QUIRE_DATA_DIR: dataDir, PORT: "4321", QUIRE_SKIP_INGEST: "1", NODE_OPTIONS: "" } });
     await waitFor(start, /ready/);
-    expect(start.output()).toContain("next start -p 4321 NEXT_MANUAL_SIG_HANDLE=true node --max-semi-space-size=64");
+    expect(start.output()).toContain(`next start -p 4321 NEXT_MANUAL_SIG_HANDLE=true node --max-semi-space-size=${SEMI_SPACE_MB}`);
     start.child.kill("SIGTERM");
     expect(await start.exited).toEqual({ code: 0, signal: null });
     expect(start.output()).toContain("stream done: last words");

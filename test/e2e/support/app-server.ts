@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { isBuildCurrent, recordBuild, sourceStamp } from "@/scripts/build-stamp.mjs";
-import { serverNodeArgs } from "@/scripts/server-node-args.mjs";
+import { nextStartArgs } from "@/scripts/server-node-args.mjs";
 import { freePort } from "@/test/support/net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -67,19 +67,21 @@ export async function startAppServer(env: Record<string, string>, options: { nod
   const url = `http://127.0.0.1:${port}`;
   const dataDir = env.QUIRE_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "quire-e2e-"));
   let output = "";
-  const child = spawn(process.execPath, [...serverNodeArgs(), ...(options.nodeArgs ?? []), path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    APP_URL: url,
+    QUIRE_DATA_DIR: dataDir,
+    SESSION_SECRET: "e2e-session-secret-long-enough-for-quire",
+    LOG_LEVEL: "debug",
+    QUIRE_DOCS_DIR: path.join(dataDir, "no-docs"),
+    ...env,
+  };
+  const args = nextStartArgs(root, { port, host: "127.0.0.1", env: childEnv, nodeArgs: options.nodeArgs });
+  const child = spawn(process.execPath, args, {
     cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      APP_URL: url,
-      QUIRE_DATA_DIR: dataDir,
-      SESSION_SECRET: "e2e-session-secret-long-enough-for-quire",
-      LOG_LEVEL: "debug",
-      QUIRE_DOCS_DIR: path.join(dataDir, "no-docs"),
-      ...env,
-    },
+    env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
