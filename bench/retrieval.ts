@@ -7,8 +7,7 @@ import { retrieveForChat } from "@/src/server/rag/retrieve/retrieve-for-chat";
 import { embeddingInput } from "@/src/server/rag/types";
 import { openStore, type KnowledgeStore } from "@/src/server/rag/store";
 import { enablePgliteThread } from "@/src/server/rag/store/enable-pglite-thread";
-import { sharedBuffersFor } from "@/src/server/rag/store/pglite-setup";
-import { env } from "@/src/server/env";
+import { pgliteOpenOptions } from "@/src/server/rag/store/pglite-client";
 import { DEFAULT_EF_SEARCH } from "@/src/server/rag/store/knowledge-store";
 import { fakeEmbedding } from "@/test/fakes/embedding";
 import { fakeEmbed, fakeEmbedQuery, loadEvalSet } from "@/test/eval/evaluate";
@@ -40,7 +39,7 @@ const stringFlag = (name: string): string | undefined => {
 const databaseUrl = stringFlag("database-url");
 const pgliteThread = stringFlag("pglite-thread") ?? "worker";
 /** PGlite's data dir: on disk, as the server keeps it (its buffer pool is sized from it at open). */
-const pgliteDir = databaseUrl === undefined ? path.join(mkdtempSync(path.join(tmpdir(), "quire-bench-retrieval-")), "index") : "";
+const pgliteDir = databaseUrl === undefined ? path.join(mkdtempSync(path.join(tmpdir(), "quire-bench-retrieval-")), "index") : undefined;
 if (pgliteThread !== "worker" && pgliteThread !== "main") throw new Error("--pglite-thread takes worker or main");
 const syntheticTotal = quick ? 1000 : numberFlag("synthetic", 20_000);
 const repeat = quick ? 1 : numberFlag("repeat", 3);
@@ -202,10 +201,10 @@ async function main(): Promise<void> {
     if (syntheticTotal > corpusChunks) {
       const seeds = await seedChunks(evalSet.docsDir, quick ? QUICK_SEED_FILES : Number.POSITIVE_INFINITY);
       const load = await loadSyntheticChunks(store, seeds, syntheticTotal - corpusChunks);
-      if (databaseUrl === undefined) {
+      if (pgliteDir !== undefined) {
         // As a server started after the ingest: PGlite sizes its buffer pool from the index on disk.
         await store.close();
-        results.pgliteSharedBuffers = sharedBuffersFor(pgliteDir, env().QUIRE_PGLITE_SHARED_BUFFERS);
+        results.pgliteSharedBuffers = pgliteOpenOptions(pgliteDir).sharedBuffers;
         console.log(`Reopened PGlite: ${results.pgliteSharedBuffers} buffer pool for the index on disk`);
         store = await openBenchStore();
       }
@@ -219,7 +218,7 @@ async function main(): Promise<void> {
     writeResults(quick ? `retrieval-quick-${store.kind}` : `retrieval-${store.kind}`, { repeat, questions: questions.length, ...results });
   } finally {
     await store.close();
-    if (pgliteDir !== "") rmSync(path.dirname(pgliteDir), { recursive: true, force: true });
+    if (pgliteDir !== undefined) rmSync(path.dirname(pgliteDir), { recursive: true, force: true });
   }
 }
 

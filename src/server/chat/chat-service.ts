@@ -101,9 +101,9 @@ export async function runChat(input: ChatInput): Promise<Response> {
   // loop from it (1-2 ms of every chat's first token, bench:load). Its notice goes out with the
   // next streamed part after it answers, always before the answer's end, which waits for it at
   // most NOTICE_GRACE_MS.
-  const balance = new Promise<Notice | null>((resolve) =>
-    setImmediate(() => resolve(Promise.resolve().then(() => preflightBalance(credential, signal)).catch(() => null))),
-  );
+  const balance: Promise<Notice | null> = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => preflightBalance(credential, signal))
+    .catch(() => null);
   const metadata: ChatMetadata = {
     provider: credential.provider,
     model: answeringModel,

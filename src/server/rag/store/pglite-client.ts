@@ -1,7 +1,7 @@
 import "server-only";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { env } from "@/src/server/env";
-import { openPglite, sharedBuffersFor } from "@/src/server/rag/store/pglite-setup";
+import { openPglite, sharedBuffersFor, type PgliteOpenOptions } from "@/src/server/rag/store/pglite-setup";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import { EF_SEARCH_SETTING } from "@/src/server/rag/store/vector-table";
 
@@ -20,19 +20,24 @@ function wrap(target: PGlite | Transaction): SqlExecutor {
   };
 }
 
-/** What every session of the embedded database runs first (here and on the worker thread): pgvector, the HNSW candidate list. */
-export const PGLITE_SETUP_SQL = `CREATE EXTENSION IF NOT EXISTS vector; SET ${EF_SEARCH_SETTING};`;
+/** What every session of the embedded database runs first: pgvector, the HNSW candidate list. */
+const PGLITE_SETUP_SQL = `CREATE EXTENSION IF NOT EXISTS vector; SET ${EF_SEARCH_SETTING};`;
+
+/**
+ * How the embedded database in `dataDir` opens, here and on the worker thread (which cannot read
+ * the env or the server's modules): its setup SQL and the buffer pool QUIRE_PGLITE_SHARED_BUFFERS
+ * asks for, sized from what is on disk now when `auto`.
+ */
+export function pgliteOpenOptions(dataDir: string | undefined): PgliteOpenOptions {
+  return { dataDir, setupSql: PGLITE_SETUP_SQL, sharedBuffers: sharedBuffersFor(dataDir, env().QUIRE_PGLITE_SHARED_BUFFERS) };
+}
 
 /**
  * The embedded store: PostgreSQL compiled to WebAssembly, with pgvector and pg_trgm. `dataDir`
  * undefined means in memory (tests). The caller holds the data-dir lock (lock.ts).
  */
 export async function openPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
-  const database = await openPglite({
-    dataDir,
-    sharedBuffers: sharedBuffersFor(dataDir, env().QUIRE_PGLITE_SHARED_BUFFERS),
-    setupSql: PGLITE_SETUP_SQL,
-  });
+  const database = await openPglite(pgliteOpenOptions(dataDir));
   const executor = wrap(database);
   return {
     kind: "pglite",

@@ -67,12 +67,22 @@ export function sharedBuffersFor(dataDir: string | undefined, setting: string): 
   }
 }
 
+/** How the embedded database opens (pglite-client.ts's pgliteOpenOptions); the worker thread receives it as its data. */
+export interface PgliteOpenOptions {
+  /** The data directory; undefined: in memory. */
+  dataDir: string | undefined;
+  /** Run once after the database opens (extensions, session settings). */
+  setupSql: string;
+  /** The buffer pool (`shared_buffers`), e.g. "128MB". */
+  sharedBuffers: string;
+}
+
 /**
- * Opens the embedded database, in `dataDir` (undefined: in memory), with pgvector and pg_trgm and
- * a buffer pool of `sharedBuffers` (e.g. "512MB"), runs `setupSql` once and takes binary vectors:
- * the in-process client and the worker thread open it alike. The caller holds the data-dir lock.
+ * Opens the embedded database with pgvector and pg_trgm, runs the setup SQL once and takes
+ * binary vectors: the in-process client and the worker thread open it alike. The caller holds
+ * the data-dir lock.
  */
-export async function openPglite(options: { dataDir: string | undefined; sharedBuffers: string; setupSql: string }): Promise<PGlite> {
+export async function openPglite(options: PgliteOpenOptions): Promise<PGlite> {
   const { dataDir, sharedBuffers, setupSql } = options;
   // PGlite creates only the last directory level.
   if (dataDir !== undefined) mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ dataDir)), { recursive: true });

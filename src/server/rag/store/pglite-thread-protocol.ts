@@ -6,15 +6,10 @@ import "server-only";
  * the worker imports nothing from the main thread's modules at run time.
  */
 
-/** The worker's startup data. */
-export interface PgliteWorkerData {
-  /** The data directory; undefined: in memory. */
-  dataDir: string | undefined;
-  /** Run once after the database opens (extensions, session settings). */
-  setupSql: string;
-  /** The buffer pool (`shared_buffers`), e.g. "128MB". */
-  sharedBuffers: string;
-}
+import type { PgliteOpenOptions } from "@/src/server/rag/store/pglite-setup";
+
+/** The worker's startup data: how to open the database. */
+export type PgliteWorkerData = PgliteOpenOptions;
 
 export type PgliteRequest =
   | { id: number; op: "query"; text: string; params: unknown[] | undefined; tx: number | undefined }

@@ -2,9 +2,7 @@ import "server-only";
 import { Worker } from "node:worker_threads";
 import path from "node:path";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
-import { PGLITE_SETUP_SQL } from "@/src/server/rag/store/pglite-client";
-import { sharedBuffersFor } from "@/src/server/rag/store/pglite-setup";
-import { env } from "@/src/server/env";
+import { pgliteOpenOptions } from "@/src/server/rag/store/pglite-client";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "@/src/server/rag/store/pglite-thread-protocol";
 
 const READY_ID: ReadyId = 0;
@@ -42,12 +40,7 @@ function sourceBootstrap(moduleUrl: string): string {
  * pglite-client.ts; the caller holds the data-dir lock.
  */
 export async function openPgliteThreadClient(dataDir: string | undefined): Promise<SqlClient> {
-  const resolved = dataDir === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ dataDir);
-  const workerData: PgliteWorkerData = {
-    dataDir: resolved,
-    setupSql: PGLITE_SETUP_SQL,
-    sharedBuffers: sharedBuffersFor(resolved, env().QUIRE_PGLITE_SHARED_BUFFERS),
-  };
+  const workerData: PgliteWorkerData = pgliteOpenOptions(dataDir === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ dataDir));
   // In the Next.js server (NEXT_RUNTIME is set) the bundler has compiled the worker entry: it does
   // so when it meets exactly `new Worker(new URL("…", import.meta.url))`. Run from source (tests,
   // scripts), the entry is TypeScript, loaded through the tsx installed beside it (a worker ignores

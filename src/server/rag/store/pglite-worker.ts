@@ -10,7 +10,7 @@ const READY_ID: ReadyId = 0;
 
 if (!parentPort) throw new Error("pglite-worker.ts runs as a worker thread only");
 const port: MessagePort = parentPort;
-const { dataDir, setupSql, sharedBuffers } = workerData as PgliteWorkerData;
+const openOptions = workerData as PgliteWorkerData;
 
 function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error), fields: {} };
@@ -34,7 +34,7 @@ interface OpenTransaction {
 }
 
 function open(): Promise<PGlite> {
-  return openPglite({ dataDir, sharedBuffers, setupSql });
+  return openPglite(openOptions);
 }
 
 async function serve(database: PGlite): Promise<void> {
