@@ -1,5 +1,5 @@
 import "server-only";
-import { createUIMessageStream, createUIMessageStreamResponse, type ModelMessage, type UIMessage } from "ai";
+import { createUIMessageStream, createUIMessageStreamResponse, type UIMessage } from "ai";
 import type { Credential } from "@/src/server/credential";
 import { AppError, toAppError } from "@/src/server/errors";
 import { log } from "@/src/server/log";
@@ -68,10 +68,6 @@ function delay<T>(milliseconds: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(() => resolve(value), milliseconds).unref());
 }
 
-function toModelMessages(messages: { role: "user" | "assistant"; text: string }[]): ModelMessage[] {
-  return messages.filter((message) => message.text.trim() !== "").map(({ role, text }) => ({ role, content: text }));
-}
-
 /**
  * parse → retrieve → prompt → stream. Sources are written before the answer as
  * `source-url` parts; failures before the first token become a JSON error with
@@ -92,7 +88,7 @@ export async function runChat(input: ChatInput): Promise<Response> {
     credential,
     model,
     system: retrieval.system,
-    messages: toModelMessages(history),
+    messages: history,
     signal,
     baseFetch: input.baseFetch,
   });
@@ -136,17 +132,9 @@ export async function runChat(input: ChatInput): Promise<Response> {
         });
       }
       // The model's parts, copied as writer.merge would, so that the notice can go before the end.
-      const answer = result
-        .toUIMessageStream<UIMessage<ChatMetadata, ChatDataParts>>({
-          sendStart: false,
-          sendSources: false,
-          sendReasoning: true,
-          onError: (error) => streamErrorText(error, failure()),
-        })
-        .getReader();
-      for (let part = await answer.read(); !part.done; part = await answer.read()) {
-        if (!noticeWritten) await writeNotice(part.value.type === "finish");
-        writer.write(part.value);
+      for await (const part of result.chunks((error) => streamErrorText(error, failure()))) {
+        if (!noticeWritten) await writeNotice(part.type === "finish");
+        writer.write(part);
       }
     },
     onError: streamErrorText,

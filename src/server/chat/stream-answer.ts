@@ -1,24 +1,28 @@
 import "server-only";
-import { streamText, type ModelMessage } from "ai";
 import type { Credential } from "@/src/server/credential";
-import { AppError, unwrapAppError } from "@/src/server/errors";
+import { AppError } from "@/src/server/errors";
 import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { createGuardedFetch } from "@/src/server/providers/first-token-gate";
 import { callChatModel } from "@/src/server/providers/create-model";
+import { answerChunks, answerPrompt, type AnswerChunk } from "@/src/server/chat/answer-chunks";
 
 export interface AnswerRequest {
   credential: Credential;
   model: string;
   system: string;
-  messages: ModelMessage[];
+  /** The conversation; turns without text are left out of the prompt. */
+  messages: readonly { role: "user" | "assistant"; text: string }[];
   signal: AbortSignal;
   /** Upper bound on one Retry-After wait before the single retry. */
   maxRetryWaitMs?: number;
   baseFetch?: typeof fetch;
 }
 
-export type AnswerStream = ReturnType<typeof streamText>;
+/** An answer on its way: its chunks, each failure written with `errorText`. */
+export interface AnswerStream {
+  chunks(errorText: (error: unknown) => string): AsyncIterable<AnswerChunk>;
+}
 
 const DEFAULT_BACKOFF_MS = 1000;
 
@@ -47,21 +51,14 @@ function startAttempt(request: AnswerRequest) {
       baseFetch: request.baseFetch,
     },
   );
-  const result = callChatModel(request.credential, request.model, guard.fetch, (model) =>
-    streamText({
-      model,
-      system: request.system,
-      messages: request.messages,
-      maxRetries: 0,
-      abortSignal: request.signal,
-      // Without it the SDK prints the raw error with console.error, past the redacting logger.
-      // The failure itself reaches the user once, through the stream's error part (chat-service).
-      onError: ({ error }) => {
-        const known = unwrapAppError(error);
-        log().debug({ code: known?.code ?? "unknown", provider: request.credential.provider }, "answer stream error");
-      },
-    }),
+  const started = callChatModel(request.credential, request.model, guard.fetch, (model) =>
+    Promise.resolve(model.doStream({ prompt: answerPrompt(request.system, request.messages), abortSignal: request.signal })),
   );
+  // Read by chunks(); a failure before then is the guard's, which startAnswer awaits and answers.
+  started.catch(() => undefined);
+  const result: AnswerStream = {
+    chunks: (errorText) => answerChunks(started, { signal: request.signal, errorText }),
+  };
   return { guard, result };
 }
 

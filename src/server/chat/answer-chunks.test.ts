@@ -1,0 +1,185 @@
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { describe, expect, it, vi } from "vitest";
+import { answerChunks, answerPrompt, type AnswerChunk, type ModelStreamPart } from "@/src/server/chat/answer-chunks";
+
+async function collect(chunks: AsyncIterable<AnswerChunk>): Promise<AnswerChunk[]> {
+  const all: AnswerChunk[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return all;
+}
+
+/** The parts one read at a time, then the end: a close, or `end` as the stream's error. */
+function partsStream(parts: ModelStreamPart[], end?: Error): ReadableStream<ModelStreamPart> {
+  const queue = [...parts];
+  return new ReadableStream({
+    pull(controller) {
+      const part = queue.shift();
+      if (part !== undefined) controller.enqueue(part);
+      else if (end) controller.error(end);
+      else controller.close();
+    },
+  });
+}
+
+const FINISH: ModelStreamPart = {
+  type: "finish",
+  finishReason: { unified: "stop", raw: "stop" },
+  usage: {
+    inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+    outputTokens: { total: 1, text: 1, reasoning: undefined },
+  },
+};
+
+const errorText = (error: unknown) => `failed: ${error instanceof Error ? error.message : String(error)}`;
+const live = () => new AbortController().signal;
+
+/** An OpenAI-compatible streamed completion, as PROTOCOLS.md describes the providers' wire. */
+function sseResponse(events: object[]): Response {
+  const body = events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join("") + "data: [DONE]\n\n";
+  return new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } });
+}
+
+describe("answerChunks", () => {
+  it("writes the SDK provider's parsed stream as one step of UI chunks: reasoning, text, finish", async () => {
+    const delta = (content: object, finish: string | null = null) => ({
+      id: "c1",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, delta: content, finish_reason: finish }],
+    });
+    const fetchImpl = vi.fn<typeof fetch>(async () =>
+      sseResponse([
+        delta({ role: "assistant", reasoning_content: "Think" }),
+        delta({ reasoning_content: "ing." }),
+        delta({ content: "" }),
+        delta({ content: "Hello" }),
+        delta({ content: " world [1]." }),
+        delta({}, "stop"),
+      ]),
+    );
+    const model = createOpenAICompatible({ name: "chutes", baseURL: "http://127.0.0.1:9/v1", fetch: fetchImpl }).chatModel("m");
+    const prompt = answerPrompt("Answer from the sources.", [{ role: "user", text: "Hi?" }]);
+    const chunks = await collect(answerChunks(model.doStream({ prompt, abortSignal: live() }), { signal: live(), errorText }));
+
+    expect(chunks.map((chunk) => chunk.type)).toEqual([
+      "start-step",
+      "reasoning-start",
+      "reasoning-delta",
+      "reasoning-delta",
+      "reasoning-end",
+      "text-start",
+      "text-delta",
+      "text-delta",
+      "text-end",
+      "finish-step",
+      "finish",
+    ]);
+    const text = (type: string) =>
+      chunks.flatMap((chunk) => (chunk.type === type && "delta" in chunk ? [chunk.delta] : [])).join("");
+    expect(text("reasoning-delta")).toBe("Thinking.");
+    expect(text("text-delta")).toBe("Hello world [1].");
+    expect(chunks.at(-1)).toEqual({ type: "finish", finishReason: "stop" });
+    // The prompt reached the wire as system + user messages.
+    const sent = JSON.parse(String(fetchImpl.mock.calls[0]?.[1]?.body)) as { messages: unknown; stream: boolean };
+    expect(sent.stream).toBe(true);
+    expect(sent.messages).toEqual([
+      { role: "system", content: "Answer from the sources." },
+      { role: "user", content: "Hi?" },
+    ]);
+  });
+
+  it("skips empty deltas and the provider's bookkeeping parts", async () => {
+    const parts: ModelStreamPart[] = [
+      { type: "stream-start", warnings: [] },
+      { type: "response-metadata", id: "r1", modelId: "m" },
+      { type: "text-start", id: "0" },
+      { type: "text-delta", id: "0", delta: "" },
+      { type: "raw", rawValue: {} },
+      { type: "text-delta", id: "0", delta: "A" },
+      { type: "text-end", id: "0" },
+      FINISH,
+    ];
+    const chunks = await collect(answerChunks(Promise.resolve({ stream: partsStream(parts) }), { signal: live(), errorText }));
+    expect(chunks).toEqual([
+      { type: "start-step" },
+      { type: "text-start", id: "0" },
+      { type: "text-delta", id: "0", delta: "A" },
+      { type: "text-end", id: "0" },
+      { type: "finish-step" },
+      { type: "finish", finishReason: "stop" },
+    ]);
+  });
+
+  it("a call that fails before its stream becomes one error chunk, written by errorText", async () => {
+    const chunks = await collect(answerChunks(Promise.reject(new Error("401 from the provider")), { signal: live(), errorText }));
+    expect(chunks).toEqual([{ type: "start-step" }, { type: "error", errorText: "failed: 401 from the provider" }]);
+  });
+
+  it("a stream that breaks mid-answer keeps what streamed, then an error chunk", async () => {
+    const parts: ModelStreamPart[] = [
+      { type: "text-start", id: "0" },
+      { type: "text-delta", id: "0", delta: "Half" },
+    ];
+    const stream = partsStream(parts, new Error("idle timeout"));
+    const chunks = await collect(answerChunks(Promise.resolve({ stream }), { signal: live(), errorText }));
+    expect(chunks.slice(-2)).toEqual([
+      { type: "text-delta", id: "0", delta: "Half" },
+      { type: "error", errorText: "failed: idle timeout" },
+    ]);
+  });
+
+  it("an error part is written, and the stream goes on to its finish as streamText does", async () => {
+    const parts: ModelStreamPart[] = [{ type: "error", error: new Error("bad chunk") }, { ...FINISH, finishReason: { unified: "error", raw: undefined } }];
+    const chunks = await collect(answerChunks(Promise.resolve({ stream: partsStream(parts) }), { signal: live(), errorText }));
+    expect(chunks).toEqual([
+      { type: "start-step" },
+      { type: "error", errorText: "failed: bad chunk" },
+      { type: "finish-step" },
+      { type: "finish", finishReason: "error" },
+    ]);
+  });
+
+  it("a failure after the client has gone is an abort, not an error (nothing is logged as failed)", async () => {
+    const client = new AbortController();
+    client.abort();
+    const write = vi.fn(errorText);
+    const stream = partsStream([{ type: "text-start", id: "0" }], new DOMException("aborted", "AbortError"));
+    const chunks = await collect(answerChunks(Promise.resolve({ stream }), { signal: client.signal, errorText: write }));
+    expect(chunks.at(-1)).toEqual({ type: "abort" });
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  it("a consumer that stops early cancels the provider's stream", async () => {
+    const cancel = vi.fn();
+    const stream = new ReadableStream<ModelStreamPart>({
+      start(controller) {
+        controller.enqueue({ type: "text-start", id: "0" });
+        controller.enqueue({ type: "text-delta", id: "0", delta: "A" });
+      },
+      cancel,
+    });
+    for await (const chunk of answerChunks(Promise.resolve({ stream }), { signal: live(), errorText })) {
+      if (chunk.type === "text-delta") break;
+    }
+    expect(cancel).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("answerPrompt", () => {
+  it("puts the system text first and leaves out turns without text", () => {
+    expect(
+      answerPrompt("S", [
+        { role: "user", text: "First?" },
+        { role: "assistant", text: "  " },
+        { role: "user", text: "Second?" },
+        { role: "assistant", text: "Yes." },
+      ]),
+    ).toEqual([
+      { role: "system", content: "S" },
+      { role: "user", content: [{ type: "text", text: "First?" }] },
+      { role: "user", content: [{ type: "text", text: "Second?" }] },
+      { role: "assistant", content: [{ type: "text", text: "Yes." }] },
+    ]);
+  });
+});
