@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { corpusDir, numberFlag, percentile, repoRoot, round, summarize, writeResults } from "@/bench/lib/report";
@@ -9,6 +9,8 @@ import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
 import { FakeKeyRegistry } from "@/test/fakes/keys";
 import type { Behavior } from "@/test/fakes/types";
 import { ingestWithCli } from "@/test/support/ingest";
+import { createDatabase, pgvectorSkipReason, startPostgresServer, type PostgresServer } from "@/test/support/postgres-server";
+import pg from "pg";
 
 /**
  * `npm run bench:load [-- --quick] [-- --cpu-prof] [-- --levels 1,100] [-- --tokens 100] [-- --warmup 2]`: Quire under concurrent chats,
@@ -24,6 +26,9 @@ import { ingestWithCli } from "@/test/support/ingest";
  *   resident memory sampled every 50 ms.
  * - `--quick` is a smoke test (small bursts, seconds), for CI: no thresholds.
  * - `--cpu-prof` runs the server under `node --cpu-prof` and says where the profile is.
+ * - `--postgres`: the store is a throwaway PostgreSQL + pgvector server on this machine (the scale-out
+ *   store, `DATABASE_URL`) instead of the embedded PGlite. Its processes' CPU is reported apart: the
+ *   server's figure is Quire's process tree alone.
  * - `--warmup N` (default 2; 0 with `--quick`): N rounds of the largest burst, direct and through
  *   Quire, before the curve, reported apart. A server just started pays for its warm-up in its
  *   first bursts (JIT and WebAssembly tier-up, pooled connections, grown heaps): in one run, three
@@ -33,6 +38,7 @@ import { ingestWithCli } from "@/test/support/ingest";
  */
 const quick = process.argv.includes("--quick");
 const cpuProfile = process.argv.includes("--cpu-prof");
+const onPostgres = process.argv.includes("--postgres");
 const levelsFlag = process.argv.indexOf("--levels");
 /** `--levels 1,100` replaces the curve's concurrency levels (the last one also runs the one-token burst). */
 const levels =
@@ -163,14 +169,45 @@ async function burst(concurrency: number, run: (user: number) => Promise<StreamT
 interface Measured<T> {
   result: T;
   serverCpuMs: number;
+  /** With `--postgres`: the database server's processes. */
+  databaseCpuMs?: number;
   peakRssMiB: number;
 }
 
+/** The postmaster's pid with `--postgres`, whose process tree is every backend's CPU. */
+let postgresPid: number | undefined;
+
 async function measureServer<T>(app: AppServer, work: () => Promise<T>): Promise<Measured<T>> {
   const cpuBefore = treeCpuMilliseconds(app.pid);
+  const databaseBefore = postgresPid === undefined ? 0 : treeCpuMilliseconds(postgresPid);
   const rss = sampleRss(app.pid);
   const result = await work();
-  return { result, serverCpuMs: treeCpuMilliseconds(app.pid) - cpuBefore, peakRssMiB: round(rss.stop(), 1) };
+  return {
+    result,
+    serverCpuMs: treeCpuMilliseconds(app.pid) - cpuBefore,
+    ...(postgresPid !== undefined && { databaseCpuMs: treeCpuMilliseconds(postgresPid) - databaseBefore }),
+    peakRssMiB: round(rss.stop(), 1),
+  };
+}
+
+/** A throwaway PostgreSQL + pgvector server and an empty database on it, with its postmaster's pid. */
+async function startPostgres(): Promise<{ server: PostgresServer; url: string; pid: number }> {
+  const skip = pgvectorSkipReason();
+  if (skip !== null) throw new Error(`--postgres needs PostgreSQL with pgvector on this machine: ${skip}`);
+  const server = await startPostgresServer();
+  const url = await createDatabase(server, "quire_bench_load");
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
+    const pidFile = readFileSync(path.join(rows[0]!.data_directory, "postmaster.pid"), "utf8");
+    return { server, url, pid: Number(pidFile.split("\n")[0]) };
+  } catch (error) {
+    server.stop();
+    throw error;
+  } finally {
+    await client.end();
+  }
 }
 
 let nextUser = 0;
@@ -182,6 +219,8 @@ const users = (count: number) => {
 };
 
 async function main(): Promise<void> {
+  const postgres = onPostgres ? await startPostgres() : undefined;
+  postgresPid = postgres?.pid;
   const fakes = await startFakes();
   const dataDir = mkdtempSync(path.join(tmpdir(), "quire-bench-load-"));
   const docsDir = existsSync(corpusDir) ? corpusDir : path.join(repoRoot, "docs");
@@ -195,6 +234,7 @@ async function main(): Promise<void> {
     QUIRE_RATE_LIMIT_KEY_CHECKS_GLOBAL: "off",
     QUIRE_RATE_LIMIT_LOGIN: "off",
     QUIRE_MAX_CONCURRENT_STREAMS: "off",
+    ...(postgres !== undefined && { DATABASE_URL: postgres.url }),
   };
   console.log(`Ingesting ${path.relative(path.dirname(repoRoot), docsDir)} with fake embeddings…`);
   await ingestWithCli({ ...process.env, ...baseEnv, CHUTES_API_KEY: keys.chutesKey("operator") });
@@ -202,10 +242,12 @@ async function main(): Promise<void> {
   const app = await startAppServer(baseEnv, { nodeArgs: cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
   try {
     const results = await runScenarios(fakes, app);
-    writeResults(quick ? "load-quick" : "load", { quick, answerTokens, corpus: path.basename(docsDir), ...results });
+    const name = `load${onPostgres ? "-postgres" : ""}${quick ? "-quick" : ""}`;
+    writeResults(name, { quick, store: onPostgres ? "postgres" : "pglite", answerTokens, corpus: path.basename(docsDir), ...results });
   } finally {
     await app.stop();
     fakes.stop();
+    postgres?.server.stop();
     rmSync(dataDir, { recursive: true, force: true });
     if (cpuProfile) console.log(`CPU profiles of the server: ${path.relative(repoRoot, profileDir)}/`);
   }
@@ -228,6 +270,7 @@ async function runScenarios(fakes: Fakes, app: AppServer) {
       direct: directBurst,
       quire: quire.result,
       serverCpuMsPerRequest: round(quire.serverCpuMs / concurrency, 2),
+      ...(quire.databaseCpuMs !== undefined && { databaseCpuMsPerRequest: round(quire.databaseCpuMs / concurrency, 2) }),
       peakRssMiB: quire.peakRssMiB,
     };
   };
@@ -278,6 +321,7 @@ async function runScenarios(fakes: Fakes, app: AppServer) {
       direct: oneTokenDirect,
       quire: oneToken.result,
       serverCpuMsPerRequest: round(cpuPerRequestOneToken, 2),
+      ...(oneToken.databaseCpuMs !== undefined && { databaseCpuMsPerRequest: round(oneToken.databaseCpuMs / top, 2) }),
       makespanRatio: round(oneToken.result.makespan / oneTokenDirect.makespan, 2),
     },
     serverCpuMsPer1000Tokens: round(cpuPer1000Tokens, 1),
@@ -295,21 +339,23 @@ type Summary = Awaited<ReturnType<typeof runScenarios>>;
 
 function printTables(summary: Summary): void {
   const ratio = (quire: number, direct: number) => `${round(quire / direct, 2)}×`;
-  console.log(`\nConcurrent chats: embed 20 ms, first token 100 ms, ${answerTokens} tokens at 5 ms (ms; ratio = Quire / direct)`);
-  console.log("| streams | errors | first token p50 | first token p99 (direct) | p99 ratio | all finished (direct) | ratio | server CPU ms/req | peak RSS MiB |");
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  const store = onPostgres ? "PostgreSQL" : "PGlite";
+  console.log(`\nConcurrent chats on ${store}: embed 20 ms, first token 100 ms, ${answerTokens} tokens at 5 ms (ms; ratio = Quire / direct)`);
+  const databaseColumn = onPostgres ? " PostgreSQL CPU ms/req |" : "";
+  console.log(`| streams | errors | first token p50 | first token p99 (direct) | p99 ratio | all finished (direct) | ratio | server CPU ms/req |${databaseColumn} peak RSS MiB |`);
+  console.log(`|---|---|---|---|---|---|---|---|${onPostgres ? "---|" : ""}---|`);
   const rows = [
     ...summary.warmup.map((row, index) => ({ ...row, label: `${row.concurrency}, warm-up ${index + 1}${index === 0 ? " (just started)" : ""}` })),
     ...summary.curve.map((row) => ({ ...row, label: String(row.concurrency) })),
   ];
   for (const row of rows) {
     console.log(
-      `| ${row.label} | ${row.quire.errors} | ${row.quire.firstTokenP50} | ${row.quire.firstTokenP99} (${row.direct.firstTokenP99}) | ${ratio(row.quire.firstTokenP99, row.direct.firstTokenP99)} | ${row.quire.makespan} (${row.direct.makespan}) | ${ratio(row.quire.makespan, row.direct.makespan)} | ${row.serverCpuMsPerRequest} | ${row.peakRssMiB} |`,
+      `| ${row.label} | ${row.quire.errors} | ${row.quire.firstTokenP50} | ${row.quire.firstTokenP99} (${row.direct.firstTokenP99}) | ${ratio(row.quire.firstTokenP99, row.direct.firstTokenP99)} | ${row.quire.makespan} (${row.direct.makespan}) | ${ratio(row.quire.makespan, row.direct.makespan)} | ${row.serverCpuMsPerRequest} |${onPostgres ? ` ${row.databaseCpuMsPerRequest ?? "?"} |` : ""} ${row.peakRssMiB} |`,
     );
   }
   const one = summary.oneToken;
   console.log(
-    `\n${one.concurrency} chats with a one-token answer: all finished in ${one.quire.makespan} ms (direct ${one.direct.makespan}), ${one.makespanRatio}×, ${one.quire.errors} errors; server CPU ${one.serverCpuMsPerRequest} ms per request, ${summary.serverCpuMsPer1000Tokens} ms per 1,000 relayed tokens`,
+    `\n${one.concurrency} chats with a one-token answer: all finished in ${one.quire.makespan} ms (direct ${one.direct.makespan}), ${one.makespanRatio}×, ${one.quire.errors} errors; server CPU ${one.serverCpuMsPerRequest} ms per request${one.databaseCpuMsPerRequest !== undefined ? ` (PostgreSQL ${one.databaseCpuMsPerRequest} ms more)` : ""}, ${summary.serverCpuMsPer1000Tokens} ms per 1,000 relayed tokens`,
   );
   const { ttft, relay, ownOverhead } = summary.single;
   console.log("\nOne stream at a time (p50 ms)");
