@@ -18,6 +18,23 @@ describe("coalesceDeltaEvents", () => {
     expect(coalesceDeltaEvents(lines)).toEqual([delta({ content: "Hello you" }, { usage: { completion_tokens: 2 } }), ""]);
   });
 
+  it("merges a long run into one event written once, and keeps the runs around a break apart", () => {
+    const words = Array.from({ length: 60 }, (_, index) => ` w${index}`);
+    const lines = [
+      ...words.slice(0, 40).flatMap((word) => event(delta({ content: word }))),
+      ...event(delta({ reasoning_content: "think" })),
+      ...words.slice(40).flatMap((word) => event(delta({ content: word }))),
+    ];
+    expect(coalesceDeltaEvents(lines)).toEqual([
+      delta({ content: words.slice(0, 40).join("") }),
+      "",
+      delta({ reasoning_content: "think" }),
+      "",
+      delta({ content: words.slice(40).join("") }),
+      "",
+    ]);
+  });
+
   it("leaves a single event, and a batch without two data lines, untouched (the same array)", () => {
     const one = event(delta({ content: "Hi" }));
     expect(coalesceDeltaEvents(one)).toBe(one);

@@ -67,13 +67,21 @@ function mergeable(earlier: PlainDelta, later: PlainDelta): boolean {
   return true;
 }
 
-/** `earlier` with `later`'s text appended, and `later`'s usage when it has one (the SDK keeps the last usage it sees). */
-function merged(earlier: PlainDelta, later: PlainDelta): PlainDelta {
-  const text = earlier.text + later.text;
-  const [choice] = earlier.chunk.choices as Record<string, unknown>[];
-  const chunk: Record<string, unknown> = { ...earlier.chunk, choices: [{ ...choice, delta: { [earlier.key]: text } }] };
-  if (later.chunk.usage != null) chunk.usage = later.chunk.usage;
-  return { chunk, key: earlier.key, text };
+/** A run of mergeable events: the first one, and the texts and last usage of all of it. */
+interface Run {
+  index: number;
+  first: PlainDelta;
+  texts: string[];
+  usage: unknown;
+  separated: boolean;
+}
+
+/** The run as one `data:` line: the first event's envelope with the whole text, and the last usage seen (the SDK keeps the last). */
+function runLine(run: Run): string {
+  const [choice] = run.first.chunk.choices as Record<string, unknown>[];
+  const chunk: Record<string, unknown> = { ...run.first.chunk, choices: [{ ...choice, delta: { [run.first.key]: run.texts.join("") } }] };
+  if (run.usage != null) chunk.usage = run.usage;
+  return `data: ${JSON.stringify(chunk)}`;
 }
 
 /**
@@ -86,8 +94,13 @@ export function coalesceDeltaEvents(lines: readonly string[]): readonly string[]
   for (const line of lines) if (line.startsWith("data:") && ++dataLines > 1) break;
   if (dataLines < 2) return lines;
   const out: string[] = [];
-  // The last data line written, while only blank lines have followed it.
-  let open: { index: number; delta: PlainDelta; separated: boolean } | undefined;
+  // The last data line written, while only blank lines have followed it. Its line is rewritten
+  // once, when the run ends, however many events it took in.
+  let open: Run | undefined;
+  const close = () => {
+    if (open !== undefined && open.texts.length > 1) out[open.index] = runLine(open);
+    open = undefined;
+  };
   for (const line of lines) {
     if (line.trim() === "") {
       out.push(line);
@@ -95,15 +108,18 @@ export function coalesceDeltaEvents(lines: readonly string[]): readonly string[]
       continue;
     }
     const delta = line.startsWith("data:") ? plainDelta(line) : undefined;
-    if (delta !== undefined && open?.separated && mergeable(open.delta, delta)) {
-      const next = merged(open.delta, delta);
-      out.length = open.index;
-      out.push(`data: ${JSON.stringify(next.chunk)}`);
-      open = { index: open.index, delta: next, separated: false };
+    if (delta !== undefined && open?.separated && mergeable(open.first, delta)) {
+      // The blank lines after the run's last event go: the merged event ends where the next one did.
+      out.length = open.index + 1;
+      open.texts.push(delta.text);
+      if (delta.chunk.usage != null) open.usage = delta.chunk.usage;
+      open.separated = false;
       continue;
     }
+    close();
     out.push(line);
-    open = delta === undefined ? undefined : { index: out.length - 1, delta, separated: false };
+    if (delta !== undefined) open = { index: out.length - 1, first: delta, texts: [delta.text], usage: delta.chunk.usage, separated: false };
   }
+  close();
   return out;
 }
