@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { corpusDir, numberFlag, percentile, repoRoot, round, summarize, writeResults } from "@/bench/lib/report";
+import { corpusDir, numberFlag, percentile, repoRoot, round, stringFlag, summarize, writeResults } from "@/bench/lib/report";
 import { sampleRss, treeCpuMilliseconds } from "@/bench/lib/server-process";
 import { parseServerTiming, readStream, type StreamTiming } from "@/bench/lib/stream-timing";
 import { startAppServer, type AppServer } from "@/test/e2e/support/app-server";
@@ -13,7 +13,7 @@ import { createDatabase, pgvectorSkipReason, startPostgresServer, type PostgresS
 import pg from "pg";
 
 /**
- * `npm run bench:load [-- --quick] [-- --cpu-prof] [-- --levels 1,100] [-- --tokens 100] [-- --warmup 2]`: Quire under concurrent chats,
+ * `npm run bench:load [-- --quick] [-- --cpu-prof] [-- --levels 1,100] [-- --tokens 100] [-- --warmup 2] [-- --postgres]`: Quire under concurrent chats,
  * each figure against the same work done straight against the fake provider in the
  * same run (what any retrieval-augmented client must do at least: embed the question,
  * then stream the completion).
@@ -26,6 +26,8 @@ import pg from "pg";
  *   resident memory sampled every 50 ms.
  * - `--quick` is a smoke test (small bursts, seconds), for CI: no thresholds.
  * - `--cpu-prof` runs the server under `node --cpu-prof` and says where the profile is.
+ * - `--server-node-options "<flags>"`: Node options for the server alone (after Quire's own, so they
+ *   win), e.g. `"--max-old-space-size=384"` to weigh a heap cap's memory against its CPU.
  * - `--postgres`: the store is a throwaway PostgreSQL + pgvector server on this machine (the scale-out
  *   store, `DATABASE_URL`) instead of the embedded PGlite. Its processes' CPU is reported apart: the
  *   server's figure is Quire's process tree alone.
@@ -39,6 +41,7 @@ import pg from "pg";
 const quick = process.argv.includes("--quick");
 const cpuProfile = process.argv.includes("--cpu-prof");
 const onPostgres = process.argv.includes("--postgres");
+const serverNodeOptions = (stringFlag("server-node-options") ?? "").split(/\s+/).filter((option) => option !== "");
 const levelsFlag = process.argv.indexOf("--levels");
 /** `--levels 1,100` replaces the curve's concurrency levels (the last one also runs the one-token burst). */
 const levels =
@@ -239,7 +242,8 @@ async function main(): Promise<void> {
   console.log(`Ingesting ${path.relative(path.dirname(repoRoot), docsDir)} with fake embeddings…`);
   await ingestWithCli({ ...process.env, ...baseEnv, CHUTES_API_KEY: keys.chutesKey("operator") });
   const profileDir = path.join(repoRoot, "bench/results/cpu-profiles");
-  const app = await startAppServer(baseEnv, { nodeArgs: cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
+  const profiling = cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const app = await startAppServer(baseEnv, { nodeArgs: [...serverNodeOptions, ...profiling] });
   try {
     const results = await runScenarios(fakes, app);
     const name = `load${onPostgres ? "-postgres" : ""}${quick ? "-quick" : ""}`;

@@ -12,7 +12,7 @@ import { DEFAULT_EF_SEARCH } from "@/src/server/rag/store/knowledge-store";
 import { fakeEmbedding } from "@/test/fakes/embedding";
 import { fakeEmbed, fakeEmbedQuery, loadEvalSet } from "@/test/eval/evaluate";
 import { ingestDirectory } from "@/src/server/rag/ingest/ingest";
-import { numberFlag, round, summarize, timed, writeResults, type Summary } from "@/bench/lib/report";
+import { numberFlag, round, stringFlag, summarize, timed, writeResults, type Summary } from "@/bench/lib/report";
 import { loadSynthetic, type LoadPhases, type SeedChunk } from "@/bench/lib/synthetic";
 
 /**
@@ -32,10 +32,6 @@ import { loadSynthetic, type LoadPhases, type SeedChunk } from "@/bench/lib/synt
  *   chunks derived from a few corpus files, 20 questions, one round, no corpus stage.
  */
 const quick = process.argv.includes("--quick");
-const stringFlag = (name: string): string | undefined => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-};
 const databaseUrl = stringFlag("database-url");
 const pgliteThread = stringFlag("pglite-thread") ?? "worker";
 /** PGlite's data dir: on disk, as the server keeps it (its buffer pool is sized from it at open). */

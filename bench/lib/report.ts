@@ -40,6 +40,12 @@ export function writeResults(name: string, data: unknown): void {
   console.log(`\nWrote ${path.relative(repoRoot, file)}`);
 }
 
+/** The value after `--name` on the command line, if the flag is given. */
+export function stringFlag(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
 /** `--name value` from argv, as a number, or the fallback. */
 export function numberFlag(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
