@@ -1,6 +1,7 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { describe, expect, it, vi } from "vitest";
-import { answerChunks, answerPrompt, type AnswerChunk, type ModelStreamPart } from "@/src/server/chat/answer-chunks";
+import { answerChunks, answerPrompt, readFromStart, type AnswerChunk, type ModelStreamPart } from "@/src/server/chat/answer-chunks";
+import { createGuardedFetch } from "@/src/server/providers/first-token-gate";
 
 async function collect(chunks: AsyncIterable<AnswerChunk>): Promise<AnswerChunk[]> {
   const all: AnswerChunk[] = [];
@@ -60,7 +61,7 @@ describe("answerChunks", () => {
     );
     const model = createOpenAICompatible({ name: "chutes", baseURL: "http://127.0.0.1:9/v1", fetch: fetchImpl }).chatModel("m");
     const prompt = answerPrompt("Answer from the sources.", [{ role: "user", text: "Hi?" }]);
-    const chunks = await collect(answerChunks(model.doStream({ prompt, abortSignal: live() }), { signal: live(), errorText }));
+    const chunks = await collect(answerChunks(readFromStart(model.doStream({ prompt, abortSignal: live() })), { signal: live(), errorText }));
 
     expect(chunks.map((chunk) => chunk.type)).toEqual([
       "start-step",
@@ -100,7 +101,7 @@ describe("answerChunks", () => {
       { type: "text-end", id: "0" },
       FINISH,
     ];
-    const chunks = await collect(answerChunks(Promise.resolve({ stream: partsStream(parts) }), { signal: live(), errorText }));
+    const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream: partsStream(parts) })), { signal: live(), errorText }));
     expect(chunks).toEqual([
       { type: "start-step" },
       { type: "text-start", id: "0" },
@@ -112,8 +113,9 @@ describe("answerChunks", () => {
   });
 
   it("a call that fails before its stream becomes one error chunk, written by errorText", async () => {
-    const chunks = await collect(answerChunks(Promise.reject(new Error("401 from the provider")), { signal: live(), errorText }));
-    expect(chunks).toEqual([{ type: "start-step" }, { type: "error", errorText: "failed: 401 from the provider" }]);
+    const chunks = await collect(answerChunks(readFromStart(Promise.reject(new Error("401 from the provider"))), { signal: live(), errorText }));
+    // As streamText: no step was started, since the model's stream never began.
+    expect(chunks).toEqual([{ type: "error", errorText: "failed: 401 from the provider" }]);
   });
 
   it("a stream that breaks mid-answer keeps what streamed, then an error chunk", async () => {
@@ -122,7 +124,7 @@ describe("answerChunks", () => {
       { type: "text-delta", id: "0", delta: "Half" },
     ];
     const stream = partsStream(parts, new Error("idle timeout"));
-    const chunks = await collect(answerChunks(Promise.resolve({ stream }), { signal: live(), errorText }));
+    const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream })), { signal: live(), errorText }));
     expect(chunks.slice(-2)).toEqual([
       { type: "text-delta", id: "0", delta: "Half" },
       { type: "error", errorText: "failed: idle timeout" },
@@ -131,7 +133,7 @@ describe("answerChunks", () => {
 
   it("an error part is written, and the stream goes on to its finish as streamText does", async () => {
     const parts: ModelStreamPart[] = [{ type: "error", error: new Error("bad chunk") }, { ...FINISH, finishReason: { unified: "error", raw: undefined } }];
-    const chunks = await collect(answerChunks(Promise.resolve({ stream: partsStream(parts) }), { signal: live(), errorText }));
+    const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream: partsStream(parts) })), { signal: live(), errorText }));
     expect(chunks).toEqual([
       { type: "start-step" },
       { type: "error", errorText: "failed: bad chunk" },
@@ -145,9 +147,86 @@ describe("answerChunks", () => {
     client.abort();
     const write = vi.fn(errorText);
     const stream = partsStream([{ type: "text-start", id: "0" }], new DOMException("aborted", "AbortError"));
-    const chunks = await collect(answerChunks(Promise.resolve({ stream }), { signal: client.signal, errorText: write }));
+    const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream })), { signal: client.signal, errorText: write }));
     expect(chunks.at(-1)).toEqual({ type: "abort" });
     expect(write).not.toHaveBeenCalled();
+  });
+
+  it("gives a part id the provider uses again a fresh one, as streamText does", async () => {
+    const parts: ModelStreamPart[] = [
+      { type: "reasoning-start", id: "reasoning-0" },
+      { type: "reasoning-delta", id: "reasoning-0", delta: "a" },
+      { type: "reasoning-end", id: "reasoning-0" },
+      { type: "text-start", id: "txt-0" },
+      { type: "text-delta", id: "txt-0", delta: "b" },
+      { type: "text-end", id: "txt-0" },
+      { type: "reasoning-start", id: "reasoning-0" },
+      { type: "reasoning-delta", id: "reasoning-0", delta: "c" },
+      { type: "reasoning-end", id: "reasoning-0" },
+      { type: "text-start", id: "txt-0" },
+      { type: "text-delta", id: "txt-0", delta: "d" },
+      { type: "text-end", id: "txt-0" },
+      FINISH,
+    ];
+    const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream: partsStream(parts) })), { signal: live(), errorText }));
+    const ids = chunks.flatMap((chunk) => ("id" in chunk ? [`${chunk.type}:${chunk.id}`] : []));
+    expect(ids).toEqual([
+      "reasoning-start:reasoning-0",
+      "reasoning-delta:reasoning-0",
+      "reasoning-end:reasoning-0",
+      "text-start:txt-0",
+      "text-delta:txt-0",
+      "text-end:txt-0",
+      "reasoning-start:reasoning-0-1",
+      "reasoning-delta:reasoning-0-1",
+      "reasoning-end:reasoning-0-1",
+      "text-start:txt-0-1",
+      "text-delta:txt-0-1",
+      "text-end:txt-0-1",
+    ]);
+  });
+
+  it("does not relay a tool call (Quire offers none), and the answer still finishes", async () => {
+    const parts: ModelStreamPart[] = [
+      { type: "tool-input-start", id: "call-1", toolName: "search" },
+      { type: "tool-input-delta", id: "call-1", delta: "{}" },
+      { type: "tool-input-end", id: "call-1" },
+      { type: "tool-call", toolCallId: "call-1", toolName: "search", input: "{}" },
+      { ...FINISH, finishReason: { unified: "tool-calls", raw: "tool_calls" } },
+    ];
+    const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream: partsStream(parts) })), { signal: live(), errorText }));
+    expect(chunks).toEqual([{ type: "start-step" }, { type: "finish-step" }, { type: "finish", finishReason: "tool-calls" }]);
+  });
+
+  it("stops reading at the abort: one abort chunk, then the provider's stream is cancelled", async () => {
+    const client = new AbortController();
+    client.abort();
+    const cancel = vi.fn();
+    const stream = new ReadableStream<ModelStreamPart>({
+      start(controller) {
+        controller.enqueue({ type: "error", error: new Error("aborted") });
+        controller.enqueue({ type: "text-start", id: "0" });
+      },
+      cancel,
+    });
+    const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream })), { signal: client.signal, errorText }));
+    expect(chunks).toEqual([{ type: "start-step" }, { type: "abort" }]);
+    expect(cancel).toHaveBeenCalledTimes(1);
+  });
+
+  it("a consumer that stops at the first chunk cancels the provider's stream", async () => {
+    const cancel = vi.fn();
+    const stream = new ReadableStream<ModelStreamPart>({
+      start(controller) {
+        controller.enqueue({ type: "text-start", id: "0" });
+      },
+      cancel,
+    });
+    for await (const chunk of answerChunks(readFromStart(Promise.resolve({ stream })), { signal: live(), errorText })) {
+      expect(chunk.type).toBe("start-step");
+      break;
+    }
+    await vi.waitFor(() => expect(cancel).toHaveBeenCalledTimes(1));
   });
 
   it("a consumer that stops early cancels the provider's stream", async () => {
@@ -159,10 +238,61 @@ describe("answerChunks", () => {
       },
       cancel,
     });
-    for await (const chunk of answerChunks(Promise.resolve({ stream }), { signal: live(), errorText })) {
+    for await (const chunk of answerChunks(readFromStart(Promise.resolve({ stream })), { signal: live(), errorText })) {
       if (chunk.type === "text-delta") break;
     }
     expect(cancel).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("readFromStart", () => {
+  /** A provider that sends many events before the first token, each in its own network chunk. */
+  function slowStartFetch(): typeof fetch {
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const events = [
+      chunk({ role: "assistant", content: "" }),
+      ...Array.from({ length: 30 }, () => ": OPENROUTER PROCESSING\n\n"),
+      ...Array.from({ length: 10 }, () => chunk({ content: "" })),
+      chunk({ content: "Hi" }),
+      chunk({}, "stop"),
+      "data: [DONE]\n\n",
+    ];
+    return async () => {
+      const encoder = new TextEncoder();
+      let next = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          const event = events[next++];
+          if (event === undefined) controller.close();
+          else controller.enqueue(encoder.encode(event));
+        },
+      });
+      return new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } });
+    };
+  }
+
+  async function startSlowAnswer() {
+    const guard = createGuardedFetch({ provider: "openrouter" }, { firstTokenTimeoutMs: 1500, idleTimeoutMs: 5000, baseFetch: slowStartFetch() });
+    const model = createOpenAICompatible({ name: "openrouter", baseURL: "http://127.0.0.1:9/v1", fetch: guard.fetch }).chatModel("m");
+    const started = model.doStream({ prompt: answerPrompt("S", [{ role: "user", text: "Hi?" }]), abortSignal: live() });
+    return { guard, started };
+  }
+
+  it("lets the guard see a first token that comes after many events, while nobody reads the answer yet", async () => {
+    const { guard, started } = await startSlowAnswer();
+    const parts = readFromStart(started);
+    await expect(guard.firstToken).resolves.toBeUndefined();
+    const chunks = await collect(answerChunks(parts, { signal: live(), errorText }));
+    expect(chunks.flatMap((chunk) => (chunk.type === "text-delta" ? [chunk.delta] : [])).join("")).toBe("Hi");
+    expect(chunks.at(-1)).toEqual({ type: "finish", finishReason: "stop" });
+  });
+
+  it("is needed: unread, the same stream stalls the guard until the first-token timeout", async () => {
+    const { guard, started } = await startSlowAnswer();
+    await started; // the response has arrived; its parts are left unread, as before the gate opens
+    await expect(guard.firstToken).rejects.toMatchObject({ code: "timeout" });
   });
 });
 

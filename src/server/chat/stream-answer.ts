@@ -5,7 +5,7 @@ import { env } from "@/src/server/env";
 import { log } from "@/src/server/log";
 import { createGuardedFetch } from "@/src/server/providers/first-token-gate";
 import { callChatModel } from "@/src/server/providers/create-model";
-import { answerChunks, answerPrompt, type AnswerChunk } from "@/src/server/chat/answer-chunks";
+import { answerChunks, answerPrompt, readFromStart, type AnswerChunk } from "@/src/server/chat/answer-chunks";
 
 export interface AnswerRequest {
   credential: Credential;
@@ -54,12 +54,15 @@ function startAttempt(request: AnswerRequest) {
   const started = callChatModel(request.credential, request.model, guard.fetch, (model) =>
     Promise.resolve(model.doStream({ prompt: answerPrompt(request.system, request.messages), abortSignal: request.signal })),
   );
-  // Read by chunks(); a failure before then is the guard's, which startAnswer awaits and answers.
-  started.catch(() => undefined);
+  // Read from the start, so that the guard sees the first token however much comes before it.
+  const parts = readFromStart(started);
   const result: AnswerStream = {
-    chunks: (errorText) => answerChunks(started, { signal: request.signal, errorText }),
+    chunks: (errorText) => answerChunks(parts, { signal: request.signal, errorText }),
   };
-  return { guard, result };
+  // The gate settles at the first token or the guard's failure. A call that fails before its
+  // request reaches the guard fails it too, with the guard's error when it has one.
+  const firstToken = Promise.race([guard.firstToken, started.then(() => guard.firstToken, (error: unknown) => Promise.reject(guard.failure() ?? error))]);
+  return { guard, result, firstToken };
 }
 
 export interface StartedAnswer {
@@ -73,9 +76,9 @@ export interface StartedAnswer {
 async function attemptWithRetry(request: AnswerRequest, attemptsSoFar: number): Promise<StartedAnswer> {
   const maxWait = request.maxRetryWaitMs ?? env().QUIRE_MAX_RETRY_WAIT_MS;
   for (let attempt = 1; ; attempt++) {
-    const { guard, result } = startAttempt(request);
+    const { guard, result, firstToken } = startAttempt(request);
     try {
-      await guard.firstToken;
+      await firstToken;
       return { result, attempts: attemptsSoFar + attempt, model: request.model, failure: guard.failure };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -111,8 +114,8 @@ export async function startAnswer(request: AnswerRequest): Promise<StartedAnswer
       !request.signal.aborted;
     if (!eligible) throw error;
     log().info({ model: request.model, fallback }, "chutes model unavailable; trying the fallback model");
-    const { guard, result } = startAttempt({ ...request, model: fallback });
-    await guard.firstToken;
+    const { guard, result, firstToken } = startAttempt({ ...request, model: fallback });
+    await firstToken;
     return { result, attempts: 3, model: fallback, failure: guard.failure };
   }
 }
