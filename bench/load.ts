@@ -198,18 +198,20 @@ async function startPostgres(): Promise<{ server: PostgresServer; url: string; p
   const skip = pgvectorSkipReason();
   if (skip !== null) throw new Error(`--postgres needs PostgreSQL with pgvector on this machine: ${skip}`);
   const server = await startPostgresServer();
-  const url = await createDatabase(server, "quire_bench_load");
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
   try {
-    const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
-    const pidFile = readFileSync(path.join(rows[0]!.data_directory, "postmaster.pid"), "utf8");
-    return { server, url, pid: Number(pidFile.split("\n")[0]) };
+    const url = await createDatabase(server, "quire_bench_load");
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
+      const pidFile = readFileSync(path.join(rows[0]!.data_directory, "postmaster.pid"), "utf8");
+      return { server, url, pid: Number(pidFile.split("\n")[0]) };
+    } finally {
+      await client.end();
+    }
   } catch (error) {
     server.stop();
     throw error;
-  } finally {
-    await client.end();
   }
 }
 
@@ -222,38 +224,45 @@ const users = (count: number) => {
 };
 
 async function main(): Promise<void> {
-  const postgres = onPostgres ? await startPostgres() : undefined;
-  postgresPid = postgres?.pid;
-  const fakes = await startFakes();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "quire-bench-load-"));
-  const docsDir = existsSync(corpusDir) ? corpusDir : path.join(repoRoot, "docs");
-  const baseEnv = {
-    ...fakes.env,
-    QUIRE_DATA_DIR: dataDir,
-    QUIRE_DOCS_DIR: docsDir,
-    LOG_LEVEL: "warn",
-    QUIRE_RATE_LIMIT_CHAT: "off",
-    QUIRE_RATE_LIMIT_KEY_CHECKS: "off",
-    QUIRE_RATE_LIMIT_KEY_CHECKS_GLOBAL: "off",
-    QUIRE_RATE_LIMIT_LOGIN: "off",
-    QUIRE_MAX_CONCURRENT_STREAMS: "off",
-    ...(postgres !== undefined && { DATABASE_URL: postgres.url }),
-  };
-  console.log(`Ingesting ${path.relative(path.dirname(repoRoot), docsDir)} with fake embeddings…`);
-  await ingestWithCli({ ...process.env, ...baseEnv, CHUTES_API_KEY: keys.chutesKey("operator") });
-  const profileDir = path.join(repoRoot, "bench/results/cpu-profiles");
-  const profiling = cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const app = await startAppServer(baseEnv, { nodeArgs: [...serverNodeOptions, ...profiling] });
+  // Everything started is stopped, whatever fails after it.
+  const cleanups: (() => void | Promise<void>)[] = [];
   try {
+    const postgres = onPostgres ? await startPostgres() : undefined;
+    if (postgres !== undefined) cleanups.unshift(() => postgres.server.stop());
+    postgresPid = postgres?.pid;
+    const fakes = await startFakes();
+    cleanups.unshift(() => fakes.stop());
+    const dataDir = mkdtempSync(path.join(tmpdir(), "quire-bench-load-"));
+    cleanups.unshift(() => rmSync(dataDir, { recursive: true, force: true }));
+    const docsDir = existsSync(corpusDir) ? corpusDir : path.join(repoRoot, "docs");
+    const baseEnv = {
+      ...fakes.env,
+      QUIRE_DATA_DIR: dataDir,
+      QUIRE_DOCS_DIR: docsDir,
+      LOG_LEVEL: "warn",
+      QUIRE_RATE_LIMIT_CHAT: "off",
+      QUIRE_RATE_LIMIT_KEY_CHECKS: "off",
+      QUIRE_RATE_LIMIT_KEY_CHECKS_GLOBAL: "off",
+      QUIRE_RATE_LIMIT_LOGIN: "off",
+      QUIRE_MAX_CONCURRENT_STREAMS: "off",
+      ...(postgres !== undefined && { DATABASE_URL: postgres.url }),
+    };
+    console.log(`Ingesting ${path.relative(path.dirname(repoRoot), docsDir)} with fake embeddings…`);
+    await ingestWithCli({ ...process.env, ...baseEnv, CHUTES_API_KEY: keys.chutesKey("operator") });
+    const profileDir = path.join(repoRoot, "bench/results/cpu-profiles");
+    const profiling = cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+    const app = await startAppServer(baseEnv, { nodeArgs: [...serverNodeOptions, ...profiling] });
+    cleanups.unshift(async () => {
+      await app.stop();
+      if (cpuProfile) console.log(`CPU profiles of the server: ${path.relative(repoRoot, profileDir)}/`);
+    });
     const results = await runScenarios(fakes, app);
-    const name = `load${onPostgres ? "-postgres" : ""}${quick ? "-quick" : ""}`;
-    writeResults(name, { quick, store: onPostgres ? "postgres" : "pglite", answerTokens, corpus: path.basename(docsDir), ...results });
+    // A run with options of its own does not replace the baseline's file.
+    const name = `load${onPostgres ? "-postgres" : ""}${serverNodeOptions.length > 0 ? "-node-options" : ""}${quick ? "-quick" : ""}`;
+    const store = onPostgres ? "postgres" : "pglite";
+    writeResults(name, { quick, store, serverNodeOptions, warmupRounds, answerTokens, corpus: path.basename(docsDir), ...results });
   } finally {
-    await app.stop();
-    fakes.stop();
-    postgres?.server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (cpuProfile) console.log(`CPU profiles of the server: ${path.relative(repoRoot, profileDir)}/`);
+    for (const cleanup of cleanups) await cleanup();
   }
 }
 
@@ -279,7 +288,7 @@ async function runScenarios(fakes: Fakes, app: AppServer) {
     };
   };
   const warmup: Awaited<ReturnType<typeof measureLevel>>[] = [];
-  for (let round = 0; round < warmupRounds; round++) warmup.push(await measureLevel(top));
+  for (let pass = 0; pass < warmupRounds; pass++) warmup.push(await measureLevel(top));
   const curve: Awaited<ReturnType<typeof measureLevel>>[] = [];
   for (const concurrency of levels) curve.push(await measureLevel(concurrency));
 
