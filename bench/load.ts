@@ -33,7 +33,7 @@ import pg from "pg";
  *   server's figure is Quire's process tree alone.
  * - `--warmup N` (default 2; 0 with `--quick`): N rounds of the largest burst, direct and through
  *   Quire, before the curve, reported apart. A server just started pays for its warm-up in its
- *   first bursts (JIT and WebAssembly tier-up, pooled connections, grown heaps): in one run, three
+ *   first bursts (compiled code, pooled connections, grown heaps; not told apart): in one run, three
  *   identical 200-chat bursts took 30.1, 22.8 and 18.0 ms of server CPU per chat. The curve
  *   measures a server that has served a few bursts, as one under real load has; the first round
  *   is the figure for a server that has just started.

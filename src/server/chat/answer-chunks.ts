@@ -108,19 +108,19 @@ export async function* answerChunks(
         yield { type: "start-step" };
       }
       const part = read.value;
+      if (part.type === "error") {
+        const failure = failureChunk(part.error, options);
+        yield failure;
+        // As streamText does, the stream goes on to its finish after an error part; not once the client has gone.
+        if (failure.type === "abort") return;
+        continue;
+      }
       const chunk = toChunk(part, partIds);
       if (chunk === undefined) {
         if (part.type.startsWith("tool-") && !toolCalled) {
           toolCalled = true;
           log().warn({ part: part.type }, "the model called a tool, and Quire offers none: the call is not relayed");
         }
-        continue;
-      }
-      if (chunk.type === "error") {
-        const failure = failureChunk(part.type === "error" ? part.error : undefined, options);
-        yield failure;
-        // As streamText does, the stream goes on to its finish after an error part; not once the client has gone.
-        if (failure.type === "abort") return;
         continue;
       }
       if (chunk.type === "finish") yield { type: "finish-step" };
@@ -135,7 +135,7 @@ export async function* answerChunks(
   }
 }
 
-/** The chunk of one model part, or undefined for a part that is not sent (an `error` part maps to a placeholder). */
+/** The chunk of one model part (errors aside), or undefined for a part that is not sent. */
 function toChunk(part: ModelStreamPart, ids: ReturnType<typeof partIdsOfOneStep>): AnswerChunk | undefined {
   switch (part.type) {
     case "text-start":
@@ -149,8 +149,6 @@ function toChunk(part: ModelStreamPart, ids: ReturnType<typeof partIdsOfOneStep>
       return part.delta === "" ? undefined : { type: part.type, id: ids.of(part.id), delta: part.delta };
     case "finish":
       return { type: "finish", finishReason: part.finishReason.unified };
-    case "error":
-      return { type: "error", errorText: "" };
     default:
       return undefined;
   }
