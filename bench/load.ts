@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { corpusDir, numberFlag, percentile, repoRoot, round, stringFlag, summarize, writeResults } from "@/bench/lib/report";
@@ -10,7 +10,6 @@ import { FakeKeyRegistry } from "@/test/fakes/keys";
 import type { Behavior } from "@/test/fakes/types";
 import { ingestWithCli } from "@/test/support/ingest";
 import { createDatabase, pgvectorSkipReason, startPostgresServer, type PostgresServer } from "@/test/support/postgres-server";
-import pg from "pg";
 
 /**
  * `npm run bench:load [-- --quick] [-- --cpu-prof] [-- --levels 1,100] [-- --tokens 100] [-- --warmup 2] [-- --postgres]`: Quire under concurrent chats,
@@ -193,22 +192,13 @@ async function measureServer<T>(app: AppServer, work: () => Promise<T>): Promise
   };
 }
 
-/** A throwaway PostgreSQL + pgvector server and an empty database on it, with its postmaster's pid. */
-async function startPostgres(): Promise<{ server: PostgresServer; url: string; pid: number }> {
+/** A throwaway PostgreSQL + pgvector server and an empty database on it. */
+async function startPostgres(): Promise<{ server: PostgresServer; url: string }> {
   const skip = pgvectorSkipReason();
   if (skip !== null) throw new Error(`--postgres needs PostgreSQL with pgvector on this machine: ${skip}`);
   const server = await startPostgresServer();
   try {
-    const url = await createDatabase(server, "quire_bench_load");
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
-      const pidFile = readFileSync(path.join(rows[0]!.data_directory, "postmaster.pid"), "utf8");
-      return { server, url, pid: Number(pidFile.split("\n")[0]) };
-    } finally {
-      await client.end();
-    }
+    return { server, url: await createDatabase(server, "quire_bench_load") };
   } catch (error) {
     server.stop();
     throw error;
@@ -229,7 +219,7 @@ async function main(): Promise<void> {
   try {
     const postgres = onPostgres ? await startPostgres() : undefined;
     if (postgres !== undefined) cleanups.unshift(() => postgres.server.stop());
-    postgresPid = postgres?.pid;
+    postgresPid = postgres?.server.pid();
     const fakes = await startFakes();
     cleanups.unshift(() => fakes.stop());
     const dataDir = mkdtempSync(path.join(tmpdir(), "quire-bench-load-"));

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -106,6 +106,8 @@ export interface PostgresServer {
   readonly port: number;
   /** `postgres://postgres:secret@127.0.0.1:<port>/<database>` (trust auth: the password is ignored but shows redaction). */
   url(database?: string): string;
+  /** The postmaster's pid (its process tree is every backend), from its `postmaster.pid`. */
+  pid(): number;
   /** Stops the server (immediate mode) and deletes the cluster. */
   stop(): void;
 }
@@ -136,6 +138,7 @@ export async function startPostgresServer(installation = postgresql.installation
     binaries: installation.binaries,
     port,
     url: (database = "postgres") => `postgres://postgres:secret@127.0.0.1:${port}/${database}`,
+    pid: () => Number(readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]),
     stop() {
       if (existsSync(path.join(data, "postmaster.pid"))) asPostgres("pg_ctl", ["-D", data, "-m", "immediate", "stop"]);
       rmSync(directory, { recursive: true, force: true });

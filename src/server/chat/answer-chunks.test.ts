@@ -22,6 +22,25 @@ function partsStream(parts: ModelStreamPart[], end?: Error): ReadableStream<Mode
   });
 }
 
+/** A stream of `parts` that stays open after them (the provider still answering), and its cancel spy. */
+function openStream(parts: ModelStreamPart[]) {
+  const cancel = vi.fn();
+  const stream = new ReadableStream<ModelStreamPart>({
+    start(controller) {
+      for (const part of parts) controller.enqueue(part);
+    },
+    cancel,
+  });
+  return { stream, cancel };
+}
+
+/** One text or reasoning part as the provider streams it: start, one delta, end. */
+function streamedPart(kind: "text" | "reasoning", id: string, delta: string): ModelStreamPart[] {
+  return kind === "text"
+    ? [{ type: "text-start", id }, { type: "text-delta", id, delta }, { type: "text-end", id }]
+    : [{ type: "reasoning-start", id }, { type: "reasoning-delta", id, delta }, { type: "reasoning-end", id }];
+}
+
 const FINISH: ModelStreamPart = {
   type: "finish",
   finishReason: { unified: "stop", raw: "stop" },
@@ -154,18 +173,10 @@ describe("answerChunks", () => {
 
   it("gives a part id the provider uses again a fresh one, as streamText does", async () => {
     const parts: ModelStreamPart[] = [
-      { type: "reasoning-start", id: "reasoning-0" },
-      { type: "reasoning-delta", id: "reasoning-0", delta: "a" },
-      { type: "reasoning-end", id: "reasoning-0" },
-      { type: "text-start", id: "txt-0" },
-      { type: "text-delta", id: "txt-0", delta: "b" },
-      { type: "text-end", id: "txt-0" },
-      { type: "reasoning-start", id: "reasoning-0" },
-      { type: "reasoning-delta", id: "reasoning-0", delta: "c" },
-      { type: "reasoning-end", id: "reasoning-0" },
-      { type: "text-start", id: "txt-0" },
-      { type: "text-delta", id: "txt-0", delta: "d" },
-      { type: "text-end", id: "txt-0" },
+      ...streamedPart("reasoning", "reasoning-0", "a"),
+      ...streamedPart("text", "txt-0", "b"),
+      ...streamedPart("reasoning", "reasoning-0", "c"),
+      ...streamedPart("text", "txt-0", "d"),
       FINISH,
     ];
     const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream: partsStream(parts) })), { signal: live(), errorText }));
@@ -201,27 +212,14 @@ describe("answerChunks", () => {
   it("stops reading at the abort: one abort chunk, then the provider's stream is cancelled", async () => {
     const client = new AbortController();
     client.abort();
-    const cancel = vi.fn();
-    const stream = new ReadableStream<ModelStreamPart>({
-      start(controller) {
-        controller.enqueue({ type: "error", error: new Error("aborted") });
-        controller.enqueue({ type: "text-start", id: "0" });
-      },
-      cancel,
-    });
+    const { stream, cancel } = openStream([{ type: "error", error: new Error("aborted") }, { type: "text-start", id: "0" }]);
     const chunks = await collect(answerChunks(readFromStart(Promise.resolve({ stream })), { signal: client.signal, errorText }));
     expect(chunks).toEqual([{ type: "start-step" }, { type: "abort" }]);
     expect(cancel).toHaveBeenCalledTimes(1);
   });
 
   it("a consumer that stops at the first chunk cancels the provider's stream", async () => {
-    const cancel = vi.fn();
-    const stream = new ReadableStream<ModelStreamPart>({
-      start(controller) {
-        controller.enqueue({ type: "text-start", id: "0" });
-      },
-      cancel,
-    });
+    const { stream, cancel } = openStream([{ type: "text-start", id: "0" }]);
     for await (const chunk of answerChunks(readFromStart(Promise.resolve({ stream })), { signal: live(), errorText })) {
       expect(chunk.type).toBe("start-step");
       break;
@@ -230,14 +228,10 @@ describe("answerChunks", () => {
   });
 
   it("a consumer that stops early cancels the provider's stream", async () => {
-    const cancel = vi.fn();
-    const stream = new ReadableStream<ModelStreamPart>({
-      start(controller) {
-        controller.enqueue({ type: "text-start", id: "0" });
-        controller.enqueue({ type: "text-delta", id: "0", delta: "A" });
-      },
-      cancel,
-    });
+    const { stream, cancel } = openStream([
+      { type: "text-start", id: "0" },
+      { type: "text-delta", id: "0", delta: "A" },
+    ]);
     for await (const chunk of answerChunks(readFromStart(Promise.resolve({ stream })), { signal: live(), errorText })) {
       if (chunk.type === "text-delta") break;
     }
