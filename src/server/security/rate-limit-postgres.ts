@@ -44,8 +44,11 @@ const hitRow = z.object({ count: z.coerce.number().int(), reset_at: z.coerce.num
 
 const PRUNE_GRACE_MS = 60_000;
 
-/** PostgreSQL error codes that a concurrent CREATE … IF NOT EXISTS can raise although it then exists. */
-const CONCURRENT_CREATE = new Set(["23505", "42P07"]);
+/**
+ * PostgreSQL error codes that a concurrent CREATE … IF NOT EXISTS can raise although it then exists:
+ * a unique violation in the catalog, the table, or its row type ("type … already exists", 42710).
+ */
+const CONCURRENT_CREATE = new Set(["23505", "42P07", "42710"]);
 
 async function ensureTable(sql: SqlExecutor): Promise<void> {
   try {
