@@ -7,6 +7,7 @@ import "server-only";
  */
 
 import type { PgliteOpenOptions } from "@/src/server/rag/store/pglite-setup";
+import type { NearestQuery } from "@/src/server/rag/store/vector-memory";
 
 /** The worker's startup data: how to open the database. */
 export type PgliteWorkerData = PgliteOpenOptions;
@@ -14,6 +15,8 @@ export type PgliteWorkerData = PgliteOpenOptions;
 export type PgliteRequest =
   | { id: number; op: "query"; text: string; params: unknown[] | undefined; tx: number | undefined }
   | { id: number; op: "exec"; text: string; tx: number | undefined }
+  /** The vector search, from memory when current, else `text` (sql-client.ts `nearestInSpace`). */
+  | { id: number; op: "nearest"; text: string; params: unknown[]; query: NearestQuery }
   /** `COPY … FROM '/dev/blob'` with `data` as the blob (sql-client.ts `copyFrom`). */
   | { id: number; op: "copy"; text: string; data: Uint8Array<ArrayBuffer>; tx: number | undefined }
   /** Opens a transaction: the reply's `tx` names it in later requests until `end`. */

@@ -108,6 +108,7 @@ export async function openPgliteThreadClient(dataDir: string | undefined): Promi
   return {
     kind: "pglite",
     ...executor(undefined),
+    nearestInSpace: async (text, params, query) => (await send({ op: "nearest", text, params, query })).rows ?? [],
     async transaction(work) {
       const { tx } = await send({ op: "begin" });
       if (tx === undefined) throw new Error("the embedded database opened no transaction");

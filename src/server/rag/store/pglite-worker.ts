@@ -5,6 +5,7 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { openPglite } from "./pglite-setup";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "./pglite-thread-protocol";
+import { createVectorMemory } from "./vector-memory";
 
 const READY_ID: ReadyId = 0;
 
@@ -67,6 +68,9 @@ async function serve(database: PGlite): Promise<void> {
       .finally(() => transactions.delete(name));
   };
 
+  const query = async (text: string, params?: unknown[]) => (await database.query<Record<string, unknown>>(text, params)).rows;
+  const vectors = createVectorMemory(query);
+
   port.on("message", (request: PgliteRequest) => {
     void (async () => {
       try {
@@ -74,6 +78,10 @@ async function serve(database: PGlite): Promise<void> {
           case "query": {
             const result = await target(request.tx).query<Record<string, unknown>>(request.text, request.params);
             return reply({ id: request.id, ok: true, rows: result.rows });
+          }
+          case "nearest": {
+            const rows = await vectors.nearest(request.query, () => query(request.text, request.params));
+            return reply({ id: request.id, ok: true, rows });
           }
           case "exec":
             await target(request.tx).exec(request.text);

@@ -1,6 +1,11 @@
 import "server-only";
 import { ensurePrunedScoreFunction } from "@/src/server/rag/store/lexical-pruning";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
+import {
+  SEARCH_GENERATION_FUNCTION_SQL,
+  SEARCH_GENERATION_TEXT_TRIGGERS_SQL,
+  SEARCH_GENERATION_VECTOR_TRIGGER_SQL,
+} from "@/src/server/rag/store/vector-table";
 
 /**
  * The one schema of both stores, as ordered migrations. Never edit a migration
@@ -130,6 +135,22 @@ CREATE TABLE term_impacts (
   postings text NOT NULL
 );
 ALTER TABLE term_impacts ALTER COLUMN postings SET STORAGE EXTERNAL;
+`,
+  },
+  {
+    // The search generation (vector-memory.ts): bumped by every statement that could change what a
+    // vector search returns, so that vectors held in memory are known to be current. The vector
+    // table is made later, by vector-table.ts, with its trigger; here only an existing one gets it.
+    version: 6,
+    sql: `
+INSERT INTO quire_meta (key, value) VALUES ('search_generation', '0'::jsonb) ON CONFLICT (key) DO NOTHING;
+${SEARCH_GENERATION_FUNCTION_SQL}
+${SEARCH_GENERATION_TEXT_TRIGGERS_SQL}
+DO $$ BEGIN
+  IF to_regclass('chunk_vectors') IS NOT NULL THEN
+    ${SEARCH_GENERATION_VECTOR_TRIGGER_SQL}
+  END IF;
+END $$;
 `,
   },
 ];

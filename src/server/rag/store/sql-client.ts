@@ -1,4 +1,6 @@
 import "server-only";
+import type { NearestQuery } from "@/src/server/rag/store/vector-memory";
+
 /**
  * The little SQL surface that the knowledge store needs. PGlite and `pg` both
  * implement it, so the store's SQL (schema, migrations, queries) is written once.
@@ -19,6 +21,12 @@ export interface SqlClient extends SqlExecutor {
   readonly kind: "pglite" | "postgres";
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(work: (executor: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * The search of store-reads.ts's `searchVectorInSpace` (`text` with `params`), answered from
+   * vectors held in memory when they are current, with the same rows (the embedded store on its
+   * worker thread: vector-memory.ts). Absent: the statement runs as it is.
+   */
+  nearestInSpace?(text: string, params: unknown[], query: NearestQuery): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,7 @@ import {
 } from "@/src/server/rag/store/rows";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import { encodeVectorParam } from "@/src/server/rag/store/vector-copy";
+import { GENERATION_COLUMN } from "@/src/server/rag/store/vector-memory";
 import { isChunkId } from "@/src/shared/sources";
 import { DEFAULT_EF_SEARCH, readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
 import type { StoreStatus } from "@/src/server/rag/store/knowledge-store";
@@ -113,12 +114,13 @@ export async function searchVector(
  * one joined query, PostgreSQL 15 planned a scan of the documents around the vector
  * search at 3,000 chunks, sorting every vector once per document (hybrid p50 488 ms).
  */
-const SPACE_SEARCH_SQL = `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value),
+const SPACE_SEARCH_SQL = `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value,
+    (SELECT value #>> '{}' FROM quire_meta WHERE key = 'search_generation') AS generation),
   nearest AS MATERIALIZED (
     SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
     WHERE (SELECT lower(value->>'model') = lower($3) AND (value->>'dimensions')::int = $4 FROM space)
     ORDER BY embedding <=> $1::vector LIMIT $2)
-  SELECT space.value AS space, hit.* FROM space LEFT JOIN LATERAL (
+  SELECT space.value AS space, space.generation AS ${GENERATION_COLUMN}, hit.* FROM space LEFT JOIN LATERAL (
     SELECT c.id::text AS id, (SELECT d.path FROM documents d WHERE d.id = c.document_id) AS path, c.title, c.heading, c.url, c.content,
            (1 - nearest.distance)::float8 AS score, nearest.distance
     FROM nearest JOIN chunks c ON c.id = nearest.chunk_id) AS hit ON true
@@ -140,7 +142,11 @@ export async function searchVectorInSpace(
 ): Promise<SpaceSearchResult> {
   let rows: Record<string, unknown>[];
   try {
-    rows = await client.query(SPACE_SEARCH_SQL, [encodeVectorParam(query.embedding), k, query.model, query.embedding.length]);
+    const params = [encodeVectorParam(query.embedding), k, query.model, query.embedding.length];
+    // The embedded store on its worker thread answers from memory when it can (vector-memory.ts).
+    rows = client.nearestInSpace
+      ? await client.nearestInSpace(SPACE_SEARCH_SQL, params, { embedding: query.embedding, model: query.model, k })
+      : await client.query(SPACE_SEARCH_SQL, params);
   } catch (error) {
     if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return { space: null, chunks: [] };
     throw error;

@@ -56,6 +56,31 @@ export async function readEmbeddingSpace(executor: SqlExecutor): Promise<Embeddi
   return parsed.success ? parsed.data : null;
 }
 
+/** Adds one to the search generation (vector-memory.ts); in the writing transaction, so seen when it commits. */
+const BUMP_SEARCH_GENERATION_SQL = `UPDATE quire_meta SET value = to_jsonb((value #>> '{}')::bigint + 1) WHERE key = 'search_generation'`;
+
+/** The trigger function of the search generation (schema migration 6). */
+export const SEARCH_GENERATION_FUNCTION_SQL = `CREATE FUNCTION quire_bump_search_generation() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  ${BUMP_SEARCH_GENERATION_SQL};
+  RETURN NULL;
+END
+$fn$;`;
+
+/**
+ * What a vector search returns changes with every statement that writes vectors (a cascade from
+ * deleted chunks too), a chunk's returned columns, or a document's path; each bumps the generation.
+ * A new chunk has no vector yet, and one deleted takes its vector with it.
+ */
+export const SEARCH_GENERATION_TEXT_TRIGGERS_SQL = `CREATE TRIGGER chunks_search_generation AFTER UPDATE OF title, heading, url, content ON chunks
+  FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_search_generation();
+CREATE TRIGGER documents_search_generation AFTER UPDATE OF path ON documents
+  FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_search_generation();`;
+
+/** The vector table's trigger: made with the table (it goes when the table is dropped). */
+export const SEARCH_GENERATION_VECTOR_TRIGGER_SQL = `CREATE TRIGGER chunk_vectors_search_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chunk_vectors
+      FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_search_generation();`;
+
 /** Creates the vector table for `space`, dropping every vector of a previous space. */
 export async function createVectorTable(client: SqlClient, space: EmbeddingSpace): Promise<void> {
   const dimensions = Math.trunc(space.dimensions);
@@ -68,7 +93,9 @@ CREATE TABLE chunk_vectors (
   embedding vector(${dimensions}) NOT NULL
 );
 ALTER TABLE chunk_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
-${CREATE_VECTOR_INDEX_SQL};`);
+${CREATE_VECTOR_INDEX_SQL};
+${SEARCH_GENERATION_VECTOR_TRIGGER_SQL}
+${BUMP_SEARCH_GENERATION_SQL};`);
     await executor.query(
       "INSERT INTO quire_meta (key, value) VALUES ('embedding', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       [JSON.stringify({ model: space.model, dimensions })],
