@@ -17,6 +17,8 @@ export type PgliteRequest =
   | { id: number; op: "exec"; text: string; tx: number | undefined }
   /** The vector search, from memory when current, else `text` (sql-client.ts `nearestInSpace`). */
   | { id: number; op: "nearest"; text: string; params: unknown[]; query: NearestQuery }
+  /** Chunks' rows by id, from memory when current, else `text` (sql-client.ts `chunkRows`). */
+  | { id: number; op: "rows"; text: string; params: unknown[]; ids: readonly string[] }
   /** `COPY … FROM '/dev/blob'` with `data` as the blob (sql-client.ts `copyFrom`). */
   | { id: number; op: "copy"; text: string; data: Uint8Array<ArrayBuffer>; tx: number | undefined }
   /** Opens a transaction: the reply's `tx` names it in later requests until `end`. */

@@ -109,6 +109,7 @@ export async function openPgliteThreadClient(dataDir: string | undefined): Promi
     kind: "pglite",
     ...executor(undefined),
     nearestInSpace: async (text, params, query) => (await send({ op: "nearest", text, params, query })).rows ?? [],
+    chunkRows: async (text, params, ids) => (await send({ op: "rows", text, params, ids })).rows ?? [],
     async transaction(work) {
       const { tx } = await send({ op: "begin" });
       if (tx === undefined) throw new Error("the embedded database opened no transaction");

@@ -83,6 +83,10 @@ async function serve(database: PGlite): Promise<void> {
             const rows = await vectors.nearest(request.query, () => query(request.text, request.params));
             return reply({ id: request.id, ok: true, rows });
           }
+          case "rows": {
+            const rows = await vectors.chunkRows(request.ids, () => query(request.text, request.params));
+            return reply({ id: request.id, ok: true, rows });
+          }
           case "exec":
             await target(request.tx).exec(request.text);
             return reply({ id: request.id, ok: true });

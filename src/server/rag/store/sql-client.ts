@@ -15,6 +15,12 @@ export interface SqlExecutor {
    * without another package; it sends Buffer parameters in binary instead, store-writes.ts).
    */
   copyFrom?(text: string, data: Uint8Array<ArrayBuffer>): Promise<void>;
+  /**
+   * Chunks' rows by id (`text` with `params`: id, path, title, heading, url, content), from those held
+   * in memory when they are current and hold every id (the embedded store on its worker thread:
+   * vector-memory.ts). Absent: the statement runs as it is.
+   */
+  chunkRows?(text: string, params: unknown[], ids: readonly string[]): Promise<Record<string, unknown>[]>;
 }
 
 export interface SqlClient extends SqlExecutor {

@@ -245,7 +245,10 @@ export async function searchPostingLists(
   });
   const top = topChunks(lists, k);
   if (top.length === 0) return { rows: [], dfs, chunks, averageBodyLength };
-  const rows = new Map(parseRows(chunkRowSchema, await executor.query(ROWS_SQL, [top.map((chunk) => chunk.id)])).map((row) => [row.id, row]));
+  const ids = top.map((chunk) => String(chunk.id));
+  // The embedded store on its worker thread has most chunks' rows in memory (vector-memory.ts).
+  const chunkRows = executor.chunkRows ? await executor.chunkRows(ROWS_SQL, [ids], ids) : await executor.query(ROWS_SQL, [ids]);
+  const rows = new Map(parseRows(chunkRowSchema, chunkRows).map((row) => [row.id, row]));
   return {
     rows: top.flatMap((chunk) => {
       const row = rows.get(String(chunk.id));

@@ -153,6 +153,39 @@ describe("vectors held in memory (the embedded store's worker thread)", () => {
     await store.removeDocuments(["new-name.md"]);
   });
 
+  it("gives chunks' rows by id from memory, as the statement would, and falls back when one is missing or a write came", async () => {
+    const rowsSql = `SELECT c.id::text AS id, (SELECT d.path FROM documents d WHERE d.id = c.document_id) AS path, c.title, c.heading, c.url, c.content
+      FROM chunks c WHERE c.id = ANY($1::bigint[])`;
+    const byStatement = (ids: readonly string[]) => () => {
+      fallbacks++;
+      return client.query(rowsSql, [ids]);
+    };
+    const sorted = (rows: Record<string, unknown>[]) => [...rows].sort((left, right) => String(left.id).localeCompare(String(right.id)));
+    await search(vectorOf(12));
+    await memory.idle();
+    fallbacks = 0;
+    const ids = (await client.query("SELECT chunk_id::text AS id FROM chunk_vectors ORDER BY chunk_id DESC LIMIT 7")).map((row) => String(row.id));
+    statements.length = 0;
+    const fromMemory = await memory.chunkRows(ids, byStatement(ids));
+    expect(fallbacks).toBe(0);
+    expect(statements).toHaveLength(1);
+    expect(sorted(fromMemory)).toEqual(sorted(await client.query(rowsSql, [ids])));
+
+    // A chunk without a vector is not held: the statement answers.
+    await store.replaceDocument({ path: "unembedded.md", title: "u", url: null, date: null, checksum: "u" }, [chunkOf("unembedded.md", 0)]);
+    const [unembedded] = await client.query("SELECT c.id::text AS id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = 'unembedded.md'");
+    const withUnembedded = [...ids, String(unembedded?.id)];
+    expect(sorted(await memory.chunkRows(withUnembedded, byStatement(withUnembedded)))).toEqual(sorted(await client.query(rowsSql, [withUnembedded])));
+    expect(fallbacks).toBe(1);
+    await store.removeDocuments(["unembedded.md"]);
+
+    // After a write that changes a returned column, the statement answers (and sees it).
+    await client.query("UPDATE chunks SET heading = 'Renamed' WHERE id = $1", [ids[0]]);
+    const afterWrite = await memory.chunkRows(ids, byStatement(ids));
+    expect(fallbacks).toBe(2);
+    expect(afterWrite.find((row) => row.id === ids[0])?.heading).toBe("Renamed");
+  });
+
   it("is not fooled by a write that rolls back", async () => {
     await search(vectorOf(4));
     await memory.idle();

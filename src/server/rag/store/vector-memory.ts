@@ -66,6 +66,8 @@ interface Loaded {
   model: string;
   dimensions: number;
   ids: string[];
+  /** Each id's row. */
+  rowOf: Map<string, number>;
   /** Per id: path, title, heading, url, content. */
   chunks: Record<string, unknown>[];
   /** One unit-length row per id. */
@@ -181,7 +183,8 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
       examined = null;
       return null;
     }
-    return { generation, space: meta.space, model: space.model, dimensions: space.dimensions, ids, chunks, kernel, usable };
+    const rowOf = new Map(ids.map((id, row) => [id, row]));
+    return { generation, space: meta.space, model: space.model, dimensions: space.dimensions, ids, rowOf, chunks, kernel, usable };
   }
 
   function startLoad(generation: unknown): void {
@@ -201,6 +204,14 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
       });
   }
 
+  /** Whether nothing was written since `current` was loaded (one light statement); drops it when something was. */
+  async function stillCurrent(current: Loaded): Promise<boolean> {
+    const [check] = await run(GENERATION_SQL);
+    if (check?.generation === current.generation) return true;
+    if (loaded === current) loaded = null;
+    return false;
+  }
+
   async function fromSql(fallback: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
     const rows = await fallback();
     startLoad(rows[0]?.[GENERATION_COLUMN]);
@@ -213,16 +224,18 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
       if (current === null || current.model.toLowerCase() !== query.model.toLowerCase() || current.dimensions !== query.embedding.length) {
         return fromSql(fallback);
       }
-      const [check] = await run(GENERATION_SQL);
-      if (check?.generation !== current.generation) {
-        if (loaded === current) loaded = null;
-        return fromSql(fallback);
-      }
+      if (!(await stillCurrent(current))) return fromSql(fallback);
       const hits = nearestRows(current, query.embedding, query.k);
       const common = { space: current.space, [GENERATION_COLUMN]: current.generation };
       // As the SQL search: one row (the space's) even when nothing is near.
       if (hits.length === 0) return [{ ...common, id: null }];
       return hits.map((hit) => ({ ...common, id: current.ids[hit.row], ...current.chunks[hit.row], score: 1 - hit.distance, distance: hit.distance }));
+    },
+    /** Chunks' rows by id (the full-text search's winners): from memory when current and all there, else `fallback`. */
+    async chunkRows(ids: readonly string[], fallback: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
+      const current = loaded;
+      if (current === null || ids.some((id) => !current.rowOf.has(id)) || !(await stillCurrent(current))) return fallback();
+      return ids.map((id) => ({ id, ...current.chunks[current.rowOf.get(id)!] }));
     },
     /** Settles when no load is running (tests). */
     idle: (): Promise<void> => loading ?? Promise.resolve(),
