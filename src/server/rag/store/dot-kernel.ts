@@ -32,7 +32,11 @@ const section = (id: number, bytes: number[]) => [id, ...leb128(bytes.length), .
 const localGet = (index: number) => [0x20, index];
 const localSet = (index: number) => [0x21, index];
 const localTee = (index: number) => [0x22, index];
-const i32Const = (value: number) => [0x41, ...leb128(value)];
+/** `i32.const`, whose operand is a signed LEB128: the unsigned encoding above is the same below 64. */
+const i32Const = (value: number) => {
+  if (!(Number.isInteger(value) && value >= 0 && value < 64)) throw new Error(`i32.const ${value} needs a signed encoding`);
+  return [0x41, value];
+};
 const simd = (opcode: number) => [0xfd, ...leb128(opcode)];
 const BLOCK = [0x02, 0x40];
 const LOOP = [0x03, 0x40];
@@ -115,6 +119,9 @@ export interface DotKernel {
   scores(query: ArrayLike<number>): Float32Array;
 }
 
+/** Compiled once, at the first kernel. */
+let compiled: WebAssembly.Module | undefined;
+
 /** `count` rows of `dimensions` floats, scanned with SIMD when the runtime has it (`simd: false` forces the JavaScript loop). */
 export function createDotKernel(count: number, dimensions: number, options: { simd?: boolean } = {}): DotKernel {
   // Rows padded to four floats, so that the SIMD loop needs no remainder.
@@ -125,7 +132,8 @@ export function createDotKernel(count: number, dimensions: number, options: { si
   const bytes = outAt + count * 4;
   if (options.simd !== false && simdAvailable) {
     const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE_BYTES) + 1 });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(DOTS_MODULE), { env: { memory } });
+    compiled ??= new WebAssembly.Module(DOTS_MODULE);
+    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
     const dots = instance.exports.dots as (rows: number, count: number, stride: number, query: number, out: number) => void;
     const floats = new Float32Array(memory.buffer, 0, bytes / 4);
     const query = floats.subarray(queryAt / 4, queryAt / 4 + stride);

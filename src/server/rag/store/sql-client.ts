@@ -29,8 +29,9 @@ export interface SqlClient extends SqlExecutor {
   transaction<T>(work: (executor: SqlExecutor) => Promise<T>): Promise<T>;
   /**
    * The search of store-reads.ts's `searchVectorInSpace` (`text` with `params`), answered from
-   * vectors held in memory when they are current, with the same rows (the embedded store on its
-   * worker thread: vector-memory.ts). Absent: the statement runs as it is.
+   * vectors held in memory when they are current, in the same rows, found by an exact scan (the
+   * statement may use the HNSW index; the embedded store on its worker thread: vector-memory.ts).
+   * Absent: the statement runs as it is.
    */
   nearestInSpace?(text: string, params: unknown[], query: NearestQuery): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

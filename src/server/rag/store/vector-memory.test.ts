@@ -186,6 +186,36 @@ describe("vectors held in memory (the embedded store's worker thread)", () => {
     expect(afterWrite.find((row) => row.id === ids[0])?.heading).toBe("Renamed");
   });
 
+  it("sees a document's new path alone, and a TRUNCATE of the vectors", async () => {
+    await addDocument(store, "path-only.md", 1, 80_000);
+    const query = vectorOf(80_000);
+    await search(query);
+    await memory.idle();
+    expect((await search(query))[0]?.path).toBe("path-only.md");
+    await client.query("UPDATE documents SET path = 'path-renamed.md' WHERE path = 'path-only.md'");
+    expect((await search(query))[0]?.path).toBe("path-renamed.md");
+    await memory.idle();
+    const saved = await client.query("SELECT chunk_id, embedding FROM chunk_vectors");
+    await client.exec("TRUNCATE chunk_vectors");
+    const afterTruncate = await search(query);
+    expect(afterTruncate.filter((row) => row.id != null)).toEqual([]);
+    // Put the vectors back for the other tests.
+    for (const row of saved) await client.query("INSERT INTO chunk_vectors (chunk_id, embedding) VALUES ($1, $2)", [row.chunk_id, row.embedding]);
+    await store.removeDocuments(["path-renamed.md"]);
+  });
+
+  it("holds nothing when the vector table lacks its trigger (it could go stale unseen)", async () => {
+    await client.exec("DROP TRIGGER chunk_vectors_search_generation ON chunk_vectors");
+    try {
+      await search(vectorOf(13));
+      await memory.idle();
+      expect(memory.loadedGeneration()).toBeNull();
+    } finally {
+      await client.exec(`CREATE TRIGGER chunk_vectors_search_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chunk_vectors
+        FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_search_generation()`);
+    }
+  });
+
   it("is not fooled by a write that rolls back", async () => {
     await search(vectorOf(4));
     await memory.idle();
@@ -278,7 +308,13 @@ describe("nearestRows", () => {
     expect(hits[2]?.distance).toBeCloseTo(1 - Math.SQRT1_2, 6);
   });
 
-  it("returns nothing for a zero or mis-sized query", () => {
+  it("breaks ties by id as text, as the SQL search orders them ('10' before '9')", () => {
+    const rows = Array.from({ length: 10 }, () => [1, 0]);
+    expect(nearestRows(loaded(rows), [1, 0], 3).map((hit) => hit.id)).toEqual(["1", "10", "2"]);
+  });
+
+  it("returns nothing for k = 0, or a zero or mis-sized query", () => {
+    expect(nearestRows(loaded([[1, 0]]), [1, 0], 0)).toEqual([]);
     expect(nearestRows(loaded([[1, 0]]), [0, 0], 3)).toEqual([]);
     expect(nearestRows(loaded([[1, 0]]), [1, 0, 0], 3)).toEqual([]);
   });

@@ -43,14 +43,23 @@ export const MAX_MEMORY_VECTORS = 4096;
 /** Vectors read per statement while loading, so that no chat waits long behind a load. */
 const LOAD_BATCH = 512;
 
-/** A load starts at most this often: during an ingest the generation moves with every batch, and each load would be thrown away. */
+/**
+ * A load starts at most this often, and after each load thrown away twice as late, up to the
+ * maximum: during an ingest the generation moves with every batch, and each load would be lost.
+ */
 const LOAD_INTERVAL_MS = 1000;
+const MAX_LOAD_INTERVAL_MS = 30_000;
 
 const GENERATION_SQL = "SELECT value #>> '{}' AS generation FROM quire_meta WHERE key = 'search_generation'";
 
-/** The generation, the space, and how many vectors there are up to $1 (a bounded count: a large store is not counted whole). */
+/**
+ * The generation, the space, whether the vector table has its trigger (a table made without it, by a
+ * restore say, would never bump the generation), and how many vectors there are up to $1 (a bounded
+ * count: a large store is not counted whole).
+ */
 const META_SQL = `SELECT (SELECT value #>> '{}' FROM quire_meta WHERE key = 'search_generation') AS generation,
   (SELECT value FROM quire_meta WHERE key = 'embedding') AS space,
+  EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass('chunk_vectors') AND tgname = 'chunk_vectors_search_generation') AS guarded,
   (SELECT count(*)::int FROM (SELECT chunk_id FROM chunk_vectors ORDER BY chunk_id LIMIT $1) AS bounded) AS count`;
 
 /** The vectors with the columns the SQL search returns for each (store-reads.ts), in id order from $1. */
@@ -119,13 +128,14 @@ const before = (left: Hit, right: Hit) => left.distance < right.distance || (lef
 export function nearestRows(loaded: Pick<Loaded, "ids" | "kernel" | "usable">, embedding: readonly number[], k: number): Hit[] {
   let norm = 0;
   for (const value of embedding) norm += value * value;
-  if (norm === 0 || embedding.length !== loaded.kernel.dimensions) return [];
+  if (k <= 0 || norm === 0 || embedding.length !== loaded.kernel.dimensions) return [];
   const scale = 1 / Math.sqrt(norm);
   const similarities = loaded.kernel.scores(embedding.map((value) => value * scale));
   const best: Hit[] = [];
   for (let row = 0; row < loaded.ids.length; row++) {
     if (loaded.usable[row] === 0) continue;
-    const hit = { id: loaded.ids[row]!, row, distance: 1 - similarities[row]! };
+    // Clamped as pgvector clamps it: rounding must not put a row nearer than identical.
+    const hit = { id: loaded.ids[row]!, row, distance: 1 - Math.min(1, Math.max(-1, similarities[row]!)) };
     if (best.length === k && !before(hit, best[k - 1]!)) continue;
     // Insertion into the short sorted list of the best so far (k is about 20).
     let at = Math.min(best.length, k - 1);
@@ -152,6 +162,7 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
   let examined: string | null = null;
   let loading: Promise<void> | null = null;
   let lastLoad = Number.NEGATIVE_INFINITY;
+  let interval = loadIntervalMs;
 
   async function load(): Promise<Loaded | null> {
     const meta = (await run(META_SQL, [maxVectors + 1]))[0] ?? {};
@@ -160,7 +171,7 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
     const count = typeof meta.count === "number" ? meta.count : 0;
     if (generation === null) return null;
     examined = generation;
-    if (space === null || count === 0 || count > maxVectors) return null;
+    if (space === null || meta.guarded !== true || count === 0 || count > maxVectors) return null;
     const ids: string[] = [];
     const chunks: Record<string, unknown>[] = [];
     const kernel = createDotKernel(count, space.dimensions);
@@ -188,16 +199,21 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
   }
 
   function startLoad(generation: unknown): void {
-    if (loading !== null || typeof generation !== "string" || generation === examined) return;
-    if (performance.now() - lastLoad < loadIntervalMs) return;
+    if (loading !== null || typeof generation !== "string") return;
+    // A generation no newer than the one last looked at (an answer read before a write committed) is not loaded again.
+    if (examined !== null && Number(generation) <= Number(examined)) return;
+    if (performance.now() - lastLoad < interval) return;
     lastLoad = performance.now();
     loading = load()
       .then((result) => {
         loaded = result;
+        // A load thrown away (the vectors moved while it ran, as during an ingest) waits longer before the next.
+        interval = result === null && examined === null ? Math.min(interval * 2, MAX_LOAD_INTERVAL_MS) : loadIntervalMs;
       })
       .catch(() => {
-        // A failed load (no vector table yet, say) leaves the SQL search in charge.
+        // A failed load (no vector table yet, no memory) leaves the SQL search in charge, and is tried again.
         loaded = null;
+        examined = null;
       })
       .finally(() => {
         loading = null;
