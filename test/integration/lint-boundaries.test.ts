@@ -54,8 +54,15 @@ describe("every server module is marked server-only", () => {
       .filter((file) => /\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file) && !file.endsWith(".d.ts"));
     // next.config.ts reads the static headers in plain Node, where server-only throws.
     // The embedded database's worker thread is an entry of its own, where server-only's plain-Node export throws,
-    // and pglite-setup.ts is what it shares with the in-process client.
-    const exempt = new Set(["security/headers.ts", "rag/store/pglite-worker.ts", "rag/store/pglite-setup.ts"]);
+    // pglite-setup.ts is what it shares with the in-process client, and vector-memory.ts with its
+    // dot-kernel.ts is the in-memory vector search the worker runs (none of them import main-thread modules).
+    const exempt = new Set([
+      "security/headers.ts",
+      "rag/store/pglite-worker.ts",
+      "rag/store/pglite-setup.ts",
+      "rag/store/vector-memory.ts",
+      "rag/store/dot-kernel.ts",
+    ]);
     const unmarked = files.filter(
       (file) => !exempt.has(file) && !/^import "server-only";$/m.test(readFileSync(path.join(root, "src/server", file), "utf8")),
     );
