@@ -200,17 +200,19 @@ const PREFIX_NEIGHBOURS = 200;
 async function correctionCandidates(executor: SqlExecutor, unknown: string[]): Promise<Map<string, CorrectionCandidate[]>> {
   const candidates = new Map<string, CorrectionCandidate[]>();
   if (unknown.length === 0) return candidates;
-  const rows = await executor.query(
-    `SELECT q.term AS query, l.term, l.df, l.word FROM unnest($1::text[]) AS q(term)
+  const sql = `SELECT q.term AS query, l.term, l.df, l.word FROM unnest($1::text[]) AS q(term)
      CROSS JOIN LATERAL (
        (SELECT term, df, word FROM lexicon ORDER BY term <-> q.term LIMIT $2)
        UNION
        (SELECT term, df, word FROM lexicon
         WHERE left(term, 2) = left(q.term, 2) AND length(term) BETWEEN length(q.term) - 2 AND length(q.term) + 2
         ORDER BY df DESC, term LIMIT $3)
-     ) AS l`,
-    [unknown, TRIGRAM_NEIGHBOURS, PREFIX_NEIGHBOURS],
-  );
+     ) AS l`;
+  const params = [unknown, TRIGRAM_NEIGHBOURS, PREFIX_NEIGHBOURS];
+  // The embedded store on its worker thread keeps each term's candidates until a write (search-memory.ts).
+  const rows = executor.keyedRows
+    ? await executor.keyedRows(sql, params, { keys: unknown, column: "query", keepEmpty: true })
+    : await executor.query(sql, params);
   for (const row of parseRows(candidateRowSchema, rows)) candidates.set(row.query, [...(candidates.get(row.query) ?? []), row]);
   return candidates;
 }

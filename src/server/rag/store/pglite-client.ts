@@ -37,7 +37,11 @@ export function pgliteOpenOptions(dataDir: string | undefined): PgliteOpenOption
  * undefined means in memory (tests). The caller holds the data-dir lock (lock.ts).
  */
 export async function openPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
-  const database = await openPglite(pgliteOpenOptions(dataDir));
+  return pgliteSqlClient(await openPglite(pgliteOpenOptions(dataDir)));
+}
+
+/** The store's SQL surface over an open PGlite (tests that also listen on it open their own). */
+export function pgliteSqlClient(database: PGlite): SqlClient {
   const executor = wrap(database);
   return {
     kind: "pglite",

@@ -17,6 +17,10 @@ export type PgliteRequest =
   | { id: number; op: "exec"; text: string; tx: number | undefined }
   /** The vector search, from memory when current, else `text` (sql-client.ts `nearestInSpace`). */
   | { id: number; op: "nearest"; text: string; params: unknown[]; query: NearestQuery }
+  /** Full text's packed lists by term, from memory when kept, else `text` (sql-client.ts `termLists`). */
+  | { id: number; op: "lists"; text: string; params: unknown[]; terms: readonly string[] }
+  /** A statement keyed by its first parameter, from memory when kept, else `text` (sql-client.ts `keyedRows`). */
+  | { id: number; op: "keyed"; text: string; params: unknown[]; keys: readonly string[]; column: string; keepEmpty: boolean }
   /** Chunks' rows by id, from memory when current, else `text` (sql-client.ts `chunkRows`). */
   | { id: number; op: "rows"; text: string; params: unknown[]; ids: readonly string[] }
   /** `COPY … FROM '/dev/blob'` with `data` as the blob (sql-client.ts `copyFrom`). */

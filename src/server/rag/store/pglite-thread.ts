@@ -109,6 +109,8 @@ export async function openPgliteThreadClient(dataDir: string | undefined): Promi
     kind: "pglite",
     ...executor(undefined),
     nearestInSpace: async (text, params, query) => (await send({ op: "nearest", text, params, query })).rows ?? [],
+    termLists: async (text, params, terms) => (await send({ op: "lists", text, params, terms })).rows ?? [],
+    keyedRows: async (text, params, read) => (await send({ op: "keyed", text, params, ...read })).rows ?? [],
     chunkRows: async (text, params, ids) => (await send({ op: "rows", text, params, ids })).rows ?? [],
     async transaction(work) {
       const { tx } = await send({ op: "begin" });

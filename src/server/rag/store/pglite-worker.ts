@@ -5,6 +5,7 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { openPglite } from "./pglite-setup";
 import type { PgliteReply, PgliteRequest, PgliteWorkerData, ReadyId, SerializedError } from "./pglite-thread-protocol";
+import { createReadCache, createSearchEpoch, SEARCH_CHANNEL, keyedRead } from "./search-memory";
 import { createVectorMemory } from "./vector-memory";
 
 const READY_ID: ReadyId = 0;
@@ -69,7 +70,16 @@ async function serve(database: PGlite): Promise<void> {
   };
 
   const query = async (text: string, params?: unknown[]) => (await database.query<Record<string, unknown>>(text, params)).rows;
-  const vectors = createVectorMemory(query);
+  const epoch = createSearchEpoch(query);
+  // Every write that could change a search's answer is announced (search-memory.ts); without the
+  // subscription nothing may be kept, so a database that refuses it answers every read in SQL.
+  const listening = await database.listen(SEARCH_CHANNEL, () => epoch.changed()).then(
+    () => true,
+    () => false,
+  );
+  const vectors = listening ? createVectorMemory(query, epoch) : null;
+  const cache = listening ? createReadCache(epoch) : null;
+  const sql = (request: { text: string; params: unknown[] }) => () => query(request.text, request.params);
 
   port.on("message", (request: PgliteRequest) => {
     void (async () => {
@@ -80,11 +90,21 @@ async function serve(database: PGlite): Promise<void> {
             return reply({ id: request.id, ok: true, rows: result.rows });
           }
           case "nearest": {
-            const rows = await vectors.nearest(request.query, () => query(request.text, request.params));
+            const rows = vectors ? await vectors.nearest(request.query, sql(request)) : await sql(request)();
+            return reply({ id: request.id, ok: true, rows });
+          }
+          case "lists": {
+            const rows = cache ? await cache.lists(request.terms, sql(request)) : await sql(request)();
+            return reply({ id: request.id, ok: true, rows });
+          }
+          case "keyed": {
+            const rows = cache ? await cache.keyed(keyedRead(request.text, request.params, request), sql(request)) : await sql(request)();
             return reply({ id: request.id, ok: true, rows });
           }
           case "rows": {
-            const rows = await vectors.chunkRows(request.ids, () => query(request.text, request.params));
+            const chunks = { keys: request.ids, column: "id", keepEmpty: false };
+            const read = cache ? () => cache.keyed(keyedRead(request.text, request.params, chunks), sql(request)) : sql(request);
+            const rows = vectors ? await vectors.chunkRows(request.ids, read) : await read();
             return reply({ id: request.id, ok: true, rows });
           }
           case "exec":

@@ -16,9 +16,21 @@ export interface SqlExecutor {
    */
   copyFrom?(text: string, data: Uint8Array<ArrayBuffer>): Promise<void>;
   /**
+   * The question terms' packed lists (term-impacts.ts's statement, `text` with `params`), from those
+   * kept in memory when every term is (the embedded store on its worker thread: search-memory.ts).
+   * Absent: the statement runs as it is.
+   */
+  termLists?(text: string, params: unknown[], terms: readonly string[]): Promise<Record<string, unknown>[]>;
+  /**
+   * A statement whose rows each belong to one of the keys in its first parameter, by `column`'s value
+   * (typo corrections' candidates by term), from those kept in memory when every key is (the embedded
+   * store on its worker thread: search-memory.ts). Absent: the statement runs as it is.
+   */
+  keyedRows?(text: string, params: unknown[], read: { keys: readonly string[]; column: string; keepEmpty: boolean }): Promise<Record<string, unknown>[]>;
+  /**
    * Chunks' rows by id (`text` with `params`: id, path, title, heading, url, content), from those held
    * in memory when they are current and hold every id (the embedded store on its worker thread:
-   * vector-memory.ts). Absent: the statement runs as it is.
+   * vector-memory.ts, search-memory.ts). Absent: the statement runs as it is.
    */
   chunkRows?(text: string, params: unknown[], ids: readonly string[]): Promise<Record<string, unknown>[]>;
 }

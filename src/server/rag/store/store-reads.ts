@@ -10,7 +10,6 @@ import {
 } from "@/src/server/rag/store/rows";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
 import { encodeVectorParam } from "@/src/server/rag/store/vector-copy";
-import { GENERATION_COLUMN } from "@/src/server/rag/store/vector-memory";
 import { isChunkId } from "@/src/shared/sources";
 import { DEFAULT_EF_SEARCH, readEmbeddingSpace, vectorTableExists } from "@/src/server/rag/store/vector-table";
 import type { StoreStatus } from "@/src/server/rag/store/knowledge-store";
@@ -114,13 +113,12 @@ export async function searchVector(
  * one joined query, PostgreSQL 15 planned a scan of the documents around the vector
  * search at 3,000 chunks, sorting every vector once per document (hybrid p50 488 ms).
  */
-const SPACE_SEARCH_SQL = `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value,
-    (SELECT value #>> '{}' FROM quire_meta WHERE key = 'search_generation') AS generation),
+const SPACE_SEARCH_SQL = `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value),
   nearest AS MATERIALIZED (
     SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
     WHERE (SELECT lower(value->>'model') = lower($3) AND (value->>'dimensions')::int = $4 FROM space)
     ORDER BY embedding <=> $1::vector LIMIT $2)
-  SELECT space.value AS space, space.generation AS ${GENERATION_COLUMN}, hit.* FROM space LEFT JOIN LATERAL (
+  SELECT space.value AS space, hit.* FROM space LEFT JOIN LATERAL (
     SELECT c.id::text AS id, (SELECT d.path FROM documents d WHERE d.id = c.document_id) AS path, c.title, c.heading, c.url, c.content,
            (1 - nearest.distance)::float8 AS score, nearest.distance
     FROM nearest JOIN chunks c ON c.id = nearest.chunk_id) AS hit ON true

@@ -222,7 +222,10 @@ export async function searchPostingLists(
   let found: z.infer<typeof listRowSchema>[];
   let decoded: Map<string, { idf: number; ids: Int32Array; frequencies: Float64Array }>;
   try {
-    found = parseRows(listRowSchema, await executor.query(LISTS_SQL, [terms.map((term) => term.term)]));
+    const asked = terms.map((term) => term.term);
+    // The embedded store on its worker thread keeps the lists it has read until a write (search-memory.ts).
+    const rows = executor.termLists ? await executor.termLists(LISTS_SQL, [asked], asked) : await executor.query(LISTS_SQL, [asked]);
+    found = parseRows(listRowSchema, rows);
     decoded = new Map(
       found.flatMap((row) =>
         row.term !== null && row.postings !== null && row.idf !== null ? [[row.term, { idf: row.idf, ...decodePostings(row.postings) }] as const] : [],

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createKnowledgeStore, type KnowledgeStore } from "@/src/server/rag/store/knowledge-store";
+import { openAnnouncingStore } from "@/test/support/announcing-store";
 import { openPgliteClient } from "@/src/server/rag/store/pglite-client";
+import { createSearchEpoch, type SearchEpoch } from "@/src/server/rag/store/search-memory";
 import { openPgliteThreadClient } from "@/src/server/rag/store/pglite-thread";
 import { migrate } from "@/src/server/rag/store/schema";
 import type { SqlClient } from "@/src/server/rag/store/sql-client";
-import { createVectorMemory, GENERATION_COLUMN, nearestRows, type VectorMemory } from "@/src/server/rag/store/vector-memory";
+import { createVectorMemory, nearestRows, type VectorMemory } from "@/src/server/rag/store/vector-memory";
 import type { Chunk } from "@/src/server/rag/types";
 import { createDotKernel } from "@/src/server/rag/store/dot-kernel";
 
@@ -39,11 +41,10 @@ async function sqlRows(client: SqlClient, embedding: number[], k: number, model 
   return client.transaction(async (executor) => {
     await executor.exec("SET LOCAL enable_indexscan = off");
     return executor.query(
-      `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value,
-          (SELECT value #>> '{}' FROM quire_meta WHERE key = 'search_generation') AS generation),
+      `WITH space AS MATERIALIZED (SELECT (SELECT value FROM quire_meta WHERE key = 'embedding') AS value),
         nearest AS MATERIALIZED (SELECT chunk_id, embedding <=> $1::vector AS distance FROM chunk_vectors
           WHERE (SELECT lower(value->>'model') = lower($3) FROM space) ORDER BY embedding <=> $1::vector LIMIT $2)
-      SELECT space.value AS space, space.generation AS ${GENERATION_COLUMN}, hit.* FROM space LEFT JOIN LATERAL (
+      SELECT space.value AS space, hit.* FROM space LEFT JOIN LATERAL (
         SELECT c.id::text AS id, (SELECT d.path FROM documents d WHERE d.id = c.document_id) AS path, c.title, c.heading, c.url, c.content,
                (1 - nearest.distance)::float8 AS score, nearest.distance
         FROM nearest JOIN chunks c ON c.id = nearest.chunk_id) AS hit ON true
@@ -58,7 +59,13 @@ describe("vectors held in memory (the embedded store's worker thread)", () => {
   let store: KnowledgeStore;
   let statements: string[];
   let memory: VectorMemory;
+  let epoch: SearchEpoch | undefined;
   let fallbacks: number;
+  /** Each test's memory, with its own epoch, on the database's announcements (as pglite-worker.ts wires them). */
+  const remember = (run = (text: string, params?: unknown[]) => (statements.push(text), client.query(text, params)), options = {}) => {
+    epoch = createSearchEpoch((text, params) => client.query(text, params));
+    memory = createVectorMemory(run, epoch, { loadIntervalMs: 0, ...options });
+  };
 
   const search = (embedding: number[], k = 5, model = MODEL) =>
     memory.nearest({ embedding, model, k }, () => {
@@ -67,9 +74,8 @@ describe("vectors held in memory (the embedded store's worker thread)", () => {
     });
 
   beforeAll(async () => {
-    client = await openPgliteClient(undefined);
-    await migrate(client);
-    store = createKnowledgeStore(client, { location: "memory", readOnly: false, exclusive: (work) => work() });
+    // The setup below writes before the first test makes its epoch.
+    ({ client, store } = await openAnnouncingStore(() => epoch?.changed()));
     await store.useEmbeddingSpace({ model: MODEL, dimensions: DIMENSIONS });
     for (let document = 0; document < 8; document++) await addDocument(store, `doc-${document}.md`, 10, document * 100);
   }, 60_000);
@@ -78,22 +84,23 @@ describe("vectors held in memory (the embedded store's worker thread)", () => {
   beforeEach(() => {
     statements = [];
     fallbacks = 0;
-    memory = createVectorMemory((text, params) => (statements.push(text), client.query(text, params)), { loadIntervalMs: 0 });
+    remember();
   });
 
   it("answers the first search in SQL, loads the vectors, then answers from memory with the same rows", async () => {
     const query = vectorOf(7_777);
     const first = await search(query);
     expect(fallbacks).toBe(1);
+    expect(first.length).toBe(5);
     await memory.idle();
-    expect(memory.loadedGeneration()).toBe(first[0]?.[GENERATION_COLUMN]);
+    expect(memory.loadedGeneration()).not.toBeNull();
 
     const expected = await sqlRows(client, query, 5);
     statements.length = 0;
     const fromMemory = await search(query);
     expect(fallbacks).toBe(1);
-    // One light statement (the generation), no vector scan in SQL.
-    expect(statements).toHaveLength(1);
+    // No statement at all: the announcements say that nothing was written.
+    expect(statements).toEqual([]);
     expect(fromMemory.map((row) => row.id)).toEqual(expected.map((row) => row.id));
     fromMemory.forEach((row, index) => {
       const sql = expected[index]!;
@@ -168,7 +175,7 @@ describe("vectors held in memory (the embedded store's worker thread)", () => {
     statements.length = 0;
     const fromMemory = await memory.chunkRows(ids, byStatement(ids));
     expect(fallbacks).toBe(0);
-    expect(statements).toHaveLength(1);
+    expect(statements).toEqual([]);
     expect(sorted(fromMemory)).toEqual(sorted(await client.query(rowsSql, [ids])));
 
     // A chunk without a vector is not held: the statement answers.
@@ -243,7 +250,7 @@ describe("vectors held in memory (the embedded store's worker thread)", () => {
   });
 
   it("holds nothing for an index larger than its limit", async () => {
-    memory = createVectorMemory((text, params) => client.query(text, params), { maxVectors: 10, loadIntervalMs: 0 });
+    remember(undefined, { maxVectors: 10 });
     await search(vectorOf(8));
     await memory.idle();
     expect(memory.loadedGeneration()).toBeNull();
@@ -253,14 +260,14 @@ describe("vectors held in memory (the embedded store's worker thread)", () => {
 
   it("throws away a load during which the vectors changed", async () => {
     let writeDuringLoad = true;
-    memory = createVectorMemory(async (text, params) => {
+    remember(async (text, params) => {
       const rows = await client.query(text, params);
       if (writeDuringLoad && text.includes("vector_send")) {
         writeDuringLoad = false;
         await client.query("UPDATE chunk_vectors SET embedding = embedding WHERE chunk_id = (SELECT min(chunk_id) FROM chunk_vectors)");
       }
       return rows;
-    }, { loadIntervalMs: 0 });
+    });
     await search(vectorOf(10));
     await memory.idle();
     expect(memory.loadedGeneration()).toBeNull();
@@ -281,7 +288,8 @@ describe("an index from before the search generation (schema 5)", () => {
       // Back to schema 5: no generation, no triggers, with the vector table in place.
       await client.exec(`DROP TRIGGER chunk_vectors_search_generation ON chunk_vectors;
         DROP TRIGGER chunks_search_generation ON chunks; DROP TRIGGER documents_search_generation ON documents;
-        DROP FUNCTION quire_bump_search_generation(); DELETE FROM quire_meta WHERE key = 'search_generation';
+        DROP TRIGGER term_impacts_search_generation ON term_impacts; DROP TRIGGER quire_meta_search_announce ON quire_meta;
+        DROP FUNCTION quire_bump_search_generation(); DROP FUNCTION quire_announce_search(); DELETE FROM quire_meta WHERE key = 'search_generation';
         DELETE FROM quire_migrations WHERE version = 6;`);
       await migrate(client);
       const generation = async () => (await client.query("SELECT value #>> '{}' AS value FROM quire_meta WHERE key = 'search_generation'"))[0]?.value;

@@ -11,26 +11,22 @@
  * its execution (parsing the request and the rows in JavaScript), and chat turns queue behind
  * each other on PGlite's one thread: this is time every concurrent chat waits for.
  *
- * Staleness: every statement that could change what a vector search returns (a write to
- * `chunk_vectors`, to the returned columns of `chunks`, or to a document's path) bumps
- * `search_generation` in `quire_meta` (triggers, vector-table.ts; a new vector table bumps it
- * too). Each search reads the generation first: when it is not the one loaded, the search runs in
- * SQL. So a committed write is seen by the next search, as with SQL alone.
+ * Staleness: the epoch of search-memory.ts. Every write that could change what a vector search
+ * returns (to `chunk_vectors`, to the returned columns of `chunks`, to a document's path) is
+ * announced, and drops the vectors held; a load during which one was announced is thrown away. So
+ * a committed write is seen by the next search, as with SQL alone, without a statement per search
+ * to ask. The search generation (`search_generation` in `quire_meta`, bumped by the same triggers)
+ * checks once more that a load read in several statements saw one state.
  */
 
 import { createDotKernel, type DotKernel } from "./dot-kernel";
-
-/** One parameterised statement on the database (outside any transaction), returning its rows. */
-export type RunQuery = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+import type { RunQuery, SearchEpoch } from "./search-memory";
 
 export interface NearestQuery {
   embedding: readonly number[];
   model: string;
   k: number;
 }
-
-/** The column of the SQL search's rows that carries the search generation (store-reads.ts). */
-export const GENERATION_COLUMN = "search_generation";
 
 /**
  * Up to this many vectors are held in memory (16 MiB at 1024 dimensions, and their chunks' text,
@@ -50,16 +46,12 @@ const LOAD_BATCH = 512;
 const LOAD_INTERVAL_MS = 1000;
 const MAX_LOAD_INTERVAL_MS = 30_000;
 
-const GENERATION_SQL = "SELECT value #>> '{}' AS generation FROM quire_meta WHERE key = 'search_generation'";
-
 /**
- * The generation, the space, whether the vector table has its trigger (a table made without it, by a
- * restore say, would never bump the generation), and how many vectors there are up to $1 (a bounded
- * count: a large store is not counted whole).
+ * The generation, the space, and how many vectors there are up to $1 (a bounded count: a large
+ * store is not counted whole).
  */
 const META_SQL = `SELECT (SELECT value #>> '{}' FROM quire_meta WHERE key = 'search_generation') AS generation,
   (SELECT value FROM quire_meta WHERE key = 'embedding') AS space,
-  EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass('chunk_vectors') AND tgname = 'chunk_vectors_search_generation') AS guarded,
   (SELECT count(*)::int FROM (SELECT chunk_id FROM chunk_vectors ORDER BY chunk_id LIMIT $1) AS bounded) AS count`;
 
 /** The vectors with the columns the SQL search returns for each (store-reads.ts), in id order from $1. */
@@ -151,27 +143,36 @@ export function nearestRows(loaded: Pick<Loaded, "ids" | "kernel" | "usable">, e
 
 /**
  * The in-memory search of one embedded database. `nearest` answers from memory when the vectors
- * are loaded and still current, and otherwise runs `fallback` (the SQL search), whose rows say the
- * generation: a generation not loaded yet starts a load in the background.
+ * are loaded (and so current: `epoch` drops them on every announced write), and otherwise runs
+ * `fallback` (the SQL search) and starts a load in the background, when something was written
+ * since the store was last looked at.
  */
-export function createVectorMemory(run: RunQuery, options: { maxVectors?: number; loadIntervalMs?: number } = {}) {
+export function createVectorMemory(run: RunQuery, epoch: SearchEpoch, options: { maxVectors?: number; loadIntervalMs?: number } = {}) {
   const maxVectors = options.maxVectors ?? MAX_MEMORY_VECTORS;
   const loadIntervalMs = options.loadIntervalMs ?? LOAD_INTERVAL_MS;
   let loaded: Loaded | null = null;
-  /** The generation last looked at (loaded, or found too large or empty): not looked at again. */
-  let examined: string | null = null;
+  /** The epoch at which the store was last looked at (loaded, or found too large or empty): not looked at again in it. */
+  let examined: number | null = null;
   let loading: Promise<void> | null = null;
   let lastLoad = Number.NEGATIVE_INFINITY;
   let interval = loadIntervalMs;
+  epoch.onChange(() => {
+    loaded = null;
+  });
 
   async function load(): Promise<Loaded | null> {
+    const started = epoch.now();
+    if (!(await epoch.trusted())) {
+      examined = started;
+      return null;
+    }
     const meta = (await run(META_SQL, [maxVectors + 1]))[0] ?? {};
     const generation = typeof meta.generation === "string" ? meta.generation : null;
     const space = spaceOf(meta.space);
     const count = typeof meta.count === "number" ? meta.count : 0;
     if (generation === null) return null;
-    examined = generation;
-    if (space === null || meta.guarded !== true || count === 0 || count > maxVectors) return null;
+    examined = started;
+    if (space === null || count === 0 || count > maxVectors) return null;
     const ids: string[] = [];
     const chunks: Record<string, unknown>[] = [];
     const kernel = createDotKernel(count, space.dimensions);
@@ -190,7 +191,7 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
     }
     // Read in several statements: only if nothing was written meanwhile do they make one state.
     const [check] = await run(META_SQL, [maxVectors + 1]);
-    if (check?.generation !== generation || check.count !== ids.length) {
+    if (epoch.now() !== started || check?.generation !== generation || check.count !== ids.length) {
       examined = null;
       return null;
     }
@@ -198,15 +199,16 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
     return { generation, space: meta.space, model: space.model, dimensions: space.dimensions, ids, rowOf, chunks, kernel, usable };
   }
 
-  function startLoad(generation: unknown): void {
-    if (loading !== null || typeof generation !== "string") return;
-    // A generation no newer than the one last looked at (an answer read before a write committed) is not loaded again.
-    if (examined !== null && Number(generation) <= Number(examined)) return;
+  function startLoad(answeredAt: number): void {
+    if (loading !== null) return;
+    // Nothing written since the store was last looked at (an answer read before a load, too): not looked at again.
+    if (examined !== null && answeredAt <= examined) return;
     if (performance.now() - lastLoad < interval) return;
     lastLoad = performance.now();
     loading = load()
       .then((result) => {
-        loaded = result;
+        // Kept only if nothing was announced since the load read its last statement.
+        loaded = result !== null && examined === epoch.now() ? result : null;
         // A load thrown away (the vectors moved while it ran, as during an ingest) waits longer before the next.
         interval = result === null && examined === null ? Math.min(interval * 2, MAX_LOAD_INTERVAL_MS) : loadIntervalMs;
       })
@@ -220,17 +222,10 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
       });
   }
 
-  /** Whether nothing was written since `current` was loaded (one light statement); drops it when something was. */
-  async function stillCurrent(current: Loaded): Promise<boolean> {
-    const [check] = await run(GENERATION_SQL);
-    if (check?.generation === current.generation) return true;
-    if (loaded === current) loaded = null;
-    return false;
-  }
-
   async function fromSql(fallback: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
+    const answeredAt = epoch.now();
     const rows = await fallback();
-    startLoad(rows[0]?.[GENERATION_COLUMN]);
+    startLoad(answeredAt);
     return rows;
   }
 
@@ -240,17 +235,15 @@ export function createVectorMemory(run: RunQuery, options: { maxVectors?: number
       if (current === null || current.model.toLowerCase() !== query.model.toLowerCase() || current.dimensions !== query.embedding.length) {
         return fromSql(fallback);
       }
-      if (!(await stillCurrent(current))) return fromSql(fallback);
       const hits = nearestRows(current, query.embedding, query.k);
-      const common = { space: current.space, [GENERATION_COLUMN]: current.generation };
       // As the SQL search: one row (the space's) even when nothing is near.
-      if (hits.length === 0) return [{ ...common, id: null }];
-      return hits.map((hit) => ({ ...common, id: current.ids[hit.row], ...current.chunks[hit.row], score: 1 - hit.distance, distance: hit.distance }));
+      if (hits.length === 0) return [{ space: current.space, id: null }];
+      return hits.map((hit) => ({ space: current.space, id: current.ids[hit.row], ...current.chunks[hit.row], score: 1 - hit.distance, distance: hit.distance }));
     },
-    /** Chunks' rows by id (the full-text search's winners): from memory when current and all there, else `fallback`. */
+    /** Chunks' rows by id (the full-text search's winners): from memory when all are held, else `fallback`. */
     async chunkRows(ids: readonly string[], fallback: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
       const current = loaded;
-      if (current === null || ids.some((id) => !current.rowOf.has(id)) || !(await stillCurrent(current))) return fallback();
+      if (current === null || ids.some((id) => !current.rowOf.has(id))) return fallback();
       return ids.map((id) => ({ id, ...current.chunks[current.rowOf.get(id)!] }));
     },
     /** Settles when no load is running (tests). */

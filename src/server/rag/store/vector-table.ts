@@ -3,6 +3,7 @@ import { log } from "@/src/server/log";
 import { embeddingSpaceSchema } from "@/src/server/rag/store/rows";
 import type { SqlClient, SqlExecutor } from "@/src/server/rag/store/sql-client";
 import type { EmbeddingSpace } from "@/src/server/rag/types";
+import { SEARCH_CHANNEL } from "@/src/server/rag/store/search-memory";
 
 /**
  * The vectors live in their own table because `vector(N)` fixes the dimension:
@@ -56,13 +57,35 @@ export async function readEmbeddingSpace(executor: SqlExecutor): Promise<Embeddi
   return parsed.success ? parsed.data : null;
 }
 
-/** Adds one to the search generation (vector-memory.ts); in the writing transaction, so seen when it commits. */
+/**
+ * Adds one to the search generation (vector-memory.ts); the triggers also announce it on SEARCH_CHANNEL (search-memory.ts), both in
+ * the writing transaction: the generation is seen, and the notification delivered, when it commits.
+ * The embedded store's thread listens, and drops what it holds in memory on each one.
+ */
 const BUMP_SEARCH_GENERATION_SQL = `UPDATE quire_meta SET value = to_jsonb((value #>> '{}')::bigint + 1) WHERE key = 'search_generation'`;
 
-/** The trigger function of the search generation (schema migration 6). */
+/**
+ * The trigger functions of the search generation and of the postings generation (schema
+ * migration 6; the postings one, from migration 3, now announces its writes too), and the one that
+ * only announces (quire_meta's writes: the lexicon's control, the embedding space).
+ */
 export const SEARCH_GENERATION_FUNCTION_SQL = `CREATE FUNCTION quire_bump_search_generation() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   ${BUMP_SEARCH_GENERATION_SQL};
+  PERFORM pg_notify('${SEARCH_CHANNEL}', '');
+  RETURN NULL;
+END
+$fn$;
+CREATE OR REPLACE FUNCTION quire_bump_postings_generation() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  UPDATE quire_meta SET value = to_jsonb((value #>> '{}')::bigint + 1) WHERE key = 'postings_generation';
+  PERFORM pg_notify('${SEARCH_CHANNEL}', '');
+  RETURN NULL;
+END
+$fn$;
+CREATE FUNCTION quire_announce_search() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_notify('${SEARCH_CHANNEL}', '');
   RETURN NULL;
 END
 $fn$;`;
@@ -70,12 +93,19 @@ $fn$;`;
 /**
  * What a vector search returns changes with every statement that writes vectors (a cascade from
  * deleted chunks too), a chunk's returned columns, or a document's path; each bumps the generation.
- * A new chunk has no vector yet, and one deleted takes its vector with it.
+ * A new chunk has no vector yet, and one deleted takes its vector with it (a deleted chunk bumps it
+ * all the same). What full text returns changes with its postings (chunk_terms, whose trigger
+ * announces them), with the packed lists a lexicon refresh rewrites (term_impacts), and with the
+ * lexicon's control in quire_meta, whose every write is announced.
  */
-export const SEARCH_GENERATION_TEXT_TRIGGERS_SQL = `CREATE TRIGGER chunks_search_generation AFTER UPDATE OF title, heading, url, content ON chunks
+export const SEARCH_GENERATION_TEXT_TRIGGERS_SQL = `CREATE TRIGGER chunks_search_generation AFTER DELETE OR UPDATE OF title, heading, url, content ON chunks
   FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_search_generation();
 CREATE TRIGGER documents_search_generation AFTER UPDATE OF path ON documents
-  FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_search_generation();`;
+  FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_search_generation();
+CREATE TRIGGER term_impacts_search_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON term_impacts
+  FOR EACH STATEMENT EXECUTE FUNCTION quire_bump_search_generation();
+CREATE TRIGGER quire_meta_search_announce AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON quire_meta
+  FOR EACH STATEMENT EXECUTE FUNCTION quire_announce_search();`;
 
 /** The vector table's trigger: made with the table (it goes when the table is dropped). */
 export const SEARCH_GENERATION_VECTOR_TRIGGER_SQL = `CREATE TRIGGER chunk_vectors_search_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chunk_vectors
@@ -95,7 +125,8 @@ CREATE TABLE chunk_vectors (
 ALTER TABLE chunk_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
 ${CREATE_VECTOR_INDEX_SQL};
 ${SEARCH_GENERATION_VECTOR_TRIGGER_SQL}
-${BUMP_SEARCH_GENERATION_SQL};`);
+${BUMP_SEARCH_GENERATION_SQL};
+NOTIFY ${SEARCH_CHANNEL};`);
     await executor.query(
       "INSERT INTO quire_meta (key, value) VALUES ('embedding', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       [JSON.stringify({ model: space.model, dimensions })],
