@@ -79,7 +79,11 @@ async function serve(database: PGlite): Promise<void> {
   );
   const vectors = listening ? createVectorMemory(query, epoch) : null;
   const cache = listening ? createReadCache(epoch) : null;
-  const sql = (request: { text: string; params: unknown[] }) => () => query(request.text, request.params);
+  // The statement as sent, or for some keys only: the keyed reads take their keys as the first parameter.
+  const sql =
+    (request: { text: string; params: unknown[] }) =>
+    (keys?: readonly string[]) =>
+      query(request.text, keys === undefined ? request.params : [keys, ...request.params.slice(1)]);
 
   port.on("message", (request: PgliteRequest) => {
     void (async () => {
@@ -90,7 +94,7 @@ async function serve(database: PGlite): Promise<void> {
             return reply({ id: request.id, ok: true, rows: result.rows });
           }
           case "nearest": {
-            const rows = vectors ? await vectors.nearest(request.query, sql(request)) : await sql(request)();
+            const rows = vectors ? await vectors.nearest(request.query, () => sql(request)()) : await sql(request)();
             return reply({ id: request.id, ok: true, rows });
           }
           case "lists": {
@@ -103,7 +107,7 @@ async function serve(database: PGlite): Promise<void> {
           }
           case "rows": {
             const chunks = { keys: request.ids, column: "id", keepEmpty: false };
-            const read = cache ? () => cache.keyed(keyedRead(request.text, request.params, chunks), sql(request)) : sql(request);
+            const read = cache ? () => cache.keyed(keyedRead(request.text, request.params, chunks), sql(request)) : () => sql(request)();
             const rows = vectors ? await vectors.chunkRows(request.ids, read) : await read();
             return reply({ id: request.id, ok: true, rows });
           }

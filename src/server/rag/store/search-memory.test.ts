@@ -30,16 +30,20 @@ describe("full text's lists and rows kept between searches (the embedded store's
   let epoch: SearchEpoch | undefined;
   let cache: ReadCache;
   let statements: string[];
+  /** Each statement's first parameter. */
+  let asked: unknown[];
 
   /** The store's SQL surface with the kept reads in front, as pglite-worker.ts serves them; `statements` counts what reaches SQL. */
   const cached = (): SqlClient => {
-    const run = (text: string, params?: unknown[]) => (statements.push(text), client.query(text, params));
+    const run = (text: string, params?: unknown[]) => (statements.push(text), asked.push(params?.[0]), client.query(text, params));
+    // As the worker runs a keyed read for the keys not kept: in place of the first parameter.
+    const some = (text: string, params: unknown[]) => (keys: readonly string[]) => run(text, [keys, ...params.slice(1)]);
     return {
       ...client,
       query: run,
-      termLists: (text, params, terms) => cache.lists(terms, () => run(text, params)),
-      keyedRows: (text, params, read) => cache.keyed(keyedRead(text, params, read), () => run(text, params)),
-      chunkRows: (text, params, ids) => cache.keyed(keyedRead(text, params, { keys: ids, column: "id", keepEmpty: false }), () => run(text, params)),
+      termLists: (text, params, terms) => cache.lists(terms, some(text, params)),
+      keyedRows: (text, params, read) => cache.keyed(keyedRead(text, params, read), some(text, params)),
+      chunkRows: (text, params, ids) => cache.keyed(keyedRead(text, params, { keys: ids, column: "id", keepEmpty: false }), some(text, params)),
     };
   };
 
@@ -57,6 +61,7 @@ describe("full text's lists and rows kept between searches (the embedded store's
 
   beforeEach(() => {
     statements = [];
+    asked = [];
     remember();
   });
 
@@ -81,6 +86,16 @@ describe("full text's lists and rows kept between searches (the embedded store's
     const mixed = await searchLexical(cached(), "rewards for storage nodes", 5);
     expect(mixed).toEqual(await searchLexical(client, "rewards for storage nodes", 5));
     expect(statements.filter((text) => text.includes("term_impacts"))).toEqual([]);
+  });
+
+  it("reads the list of a question's new word alone, and answers as SQL does", async () => {
+    await searchLexical(cached(), "bucket storage", 5);
+    statements.length = 0;
+    asked.length = 0;
+    const question = "bucket storage consensus";
+    expect(await searchLexical(cached(), question, 5)).toEqual(await searchLexical(client, question, 5));
+    const lists = statements.flatMap((text, index) => (text.includes("term_impacts") ? [asked[index]] : []));
+    expect(lists).toEqual([["consensu"]]);
   });
 
   it("drops what it kept when a document is added, changed or removed, and finds the new text at once", async () => {

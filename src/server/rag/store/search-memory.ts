@@ -148,8 +148,8 @@ export function keyedRead(text: string, params: readonly unknown[], read: Omit<K
 
 /**
  * The answers kept between searches: the question terms' packed lists (term-impacts.ts's lists
- * statement, by term), and keyed reads (KeyedRead). Each read runs the statement only when
- * something asked is not kept, with its own text.
+ * statement, by term), and keyed reads (KeyedRead). Each read runs its own statement for what is
+ * not kept only: a question with one new word reads that word's list alone.
  */
 export function createReadCache(epoch: SearchEpoch, options: { maxListChars?: number; maxKeys?: number } = {}) {
   /** The lexicon's control (chunks, average, current), or null when the statement returned no row (never refreshed). */
@@ -164,58 +164,74 @@ export function createReadCache(epoch: SearchEpoch, options: { maxListChars?: nu
     keyed.clear();
   });
 
-  /** Runs `read` and keeps its answer with `keep` only if nothing was written meanwhile and the database is trusted. */
-  async function readThrough(read: () => Promise<Record<string, unknown>[]>, keep: (answer: Record<string, unknown>[]) => void) {
+  /**
+   * Reads what is `missing` and keeps it with `keep`, when nothing was written meanwhile and the
+   * database is trusted. Otherwise what was kept before belongs to another state than the answer:
+   * the whole question (`wanted`) is read in one statement instead, and nothing is kept.
+   */
+  async function readMissing(
+    wanted: readonly string[],
+    missing: readonly string[],
+    read: (keys: readonly string[]) => Promise<Record<string, unknown>[]>,
+    keep: (answer: Record<string, unknown>[]) => Record<string, unknown>[],
+  ): Promise<Record<string, unknown>[]> {
     const before = epoch.now();
-    const answer = await read();
-    if (epoch.now() === before && (await epoch.trusted()) && epoch.now() === before) keep(answer);
-    return answer;
-  }
-
-  function keptLists(terms: readonly string[]): Record<string, unknown>[] | null {
-    if (control === undefined) return null;
-    if (control === null) return [];
-    if (control.current !== true) return [control];
-    const found: Record<string, unknown>[] = [];
-    for (const term of new Set(terms)) {
-      const row = lists.get(term);
-      if (row === undefined) return null;
-      if (row !== ABSENT) found.push(row);
-    }
-    return found.length > 0 ? found : [control];
+    const answer = await read(missing);
+    if (epoch.now() === before && (await epoch.trusted()) && epoch.now() === before) return keep(answer);
+    return missing.length === wanted.length ? answer : read(wanted);
   }
 
   return {
     /**
-     * The lists statement's rows for `terms`: from what is kept when every term is (a term no chunk
-     * has is kept as absent), else the statement's, kept for later.
+     * The lists statement's rows for `terms`: the kept ones, and the statement's for the terms not
+     * kept (a term no chunk has is kept as absent), kept for later. `read` runs the statement for
+     * the terms it is given: each term's row does not depend on the others asked.
      */
-    async lists(terms: readonly string[], read: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
-      const kept = keptLists(terms);
-      if (kept !== null) return kept;
-      return readThrough(read, (answer) => {
+    async lists(terms: readonly string[], read: (terms: readonly string[]) => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
+      const wanted = [...new Set(terms)];
+      if (control === null) return [];
+      if (control !== undefined && control.current !== true) return [control];
+      const found: Record<string, unknown>[] = [];
+      const missing: string[] = [];
+      for (const term of wanted) {
+        const row = control === undefined ? undefined : lists.get(term);
+        if (row === undefined) missing.push(term);
+        else if (row !== ABSENT) found.push(row);
+      }
+      if (missing.length === 0) return found.length > 0 ? found : [control!];
+      return readMissing(wanted, missing, read, (answer) => {
         const first = answer[0];
         control = first === undefined ? null : { ...Object.fromEntries(CONTROL_COLUMNS.map((column) => [column, first[column]])), term: null, df: null, idf: null, postings: null };
-        if (control === null || control.current !== true) return;
-        const byTerm = new Map(answer.flatMap((row) => (typeof row.term === "string" ? [[row.term, row] as const] : [])));
-        for (const term of new Set(terms)) lists.set(term, byTerm.get(term) ?? ABSENT);
+        if (control === null || control.current !== true) return answer;
+        const fresh = answer.filter((row) => typeof row.term === "string");
+        const byTerm = new Map(fresh.map((row) => [row.term as string, row]));
+        for (const term of missing) lists.set(term, byTerm.get(term) ?? ABSENT);
+        const rows = [...found, ...fresh];
+        return rows.length > 0 ? rows : [control];
       });
     },
-    /** A keyed read's rows, key by key in the order asked: from what is kept when every key is, else the statement's. */
-    async keyed(request: KeyedRead, read: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
+    /** A keyed read's rows: the kept keys' rows, and the statement's for the keys not kept (`read` runs it for those), kept for later. */
+    async keyed(request: KeyedRead, read: (keys: readonly string[]) => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
       const wanted = [...new Set(request.keys)];
-      const kept = wanted.map((key) => keyed.get(`${request.scope}\u0000${key}`));
-      if (kept.every((rows) => rows !== undefined)) return kept.flat();
-      return readThrough(read, (answer) => {
+      const found: Record<string, unknown>[] = [];
+      const missing: string[] = [];
+      for (const key of wanted) {
+        const rows = keyed.get(`${request.scope}\u0000${key}`);
+        if (rows === undefined) missing.push(key);
+        else found.push(...rows);
+      }
+      if (missing.length === 0) return found;
+      return readMissing(wanted, missing, read, (answer) => {
         const byKey = new Map<string, Record<string, unknown>[]>();
         for (const row of answer) {
           const key = row[request.column];
           if (typeof key === "string") byKey.set(key, [...(byKey.get(key) ?? []), row]);
         }
-        for (const key of wanted) {
+        for (const key of missing) {
           const rows = byKey.get(key);
           if (rows !== undefined || request.keepEmpty) keyed.set(`${request.scope}\u0000${key}`, rows ?? []);
         }
+        return [...found, ...answer];
       });
     },
     /** How much is kept (tests, diagnostics). */
