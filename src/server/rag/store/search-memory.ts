@@ -213,10 +213,11 @@ export function createReadCache(epoch: SearchEpoch, options: { maxListChars?: nu
     /** A keyed read's rows: the kept keys' rows, and the statement's for the keys not kept (`read` runs it for those), kept for later. */
     async keyed(request: KeyedRead, read: (keys: readonly string[]) => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
       const wanted = [...new Set(request.keys)];
+      const keyOf = (key: string) => `${request.scope}\u0000${key}`;
       const found: Record<string, unknown>[] = [];
       const missing: string[] = [];
       for (const key of wanted) {
-        const rows = keyed.get(`${request.scope}\u0000${key}`);
+        const rows = keyed.get(keyOf(key));
         if (rows === undefined) missing.push(key);
         else found.push(...rows);
       }
@@ -225,11 +226,14 @@ export function createReadCache(epoch: SearchEpoch, options: { maxListChars?: nu
         const byKey = new Map<string, Record<string, unknown>[]>();
         for (const row of answer) {
           const key = row[request.column];
-          if (typeof key === "string") byKey.set(key, [...(byKey.get(key) ?? []), row]);
+          if (typeof key !== "string") continue;
+          const rows = byKey.get(key);
+          if (rows) rows.push(row);
+          else byKey.set(key, [row]);
         }
         for (const key of missing) {
           const rows = byKey.get(key);
-          if (rows !== undefined || request.keepEmpty) keyed.set(`${request.scope}\u0000${key}`, rows ?? []);
+          if (rows !== undefined || request.keepEmpty) keyed.set(keyOf(key), rows ?? []);
         }
         return [...found, ...answer];
       });
